@@ -1,0 +1,356 @@
+"""Turn an extraction and the curation into quads, following ontology/MODEL.md.
+
+The report graph holds only what the text says (zh labels, links, spans, values); the curation
+graph holds the English labels, summaries and Wikidata links, so each can be traced to its source.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from .curated import Curation, Entity
+from .entities import Mention, slug_for
+from .extract import Extraction
+from .segment import Span
+from .vocab import (
+    DCTERMS, OA, ORG, OWL, PROV, QB, RDF, RDFS, RKG, SCHEMA, SDMX_ATTRIBUTE, SDMX_DIMENSION,
+    SDMX_MEASURE, SKOS, TIME, WD, XSD, Iris, Schemes,
+)
+
+_CONTEXT = 16
+_ENTITY_CLASSES = {
+    "agency": (ORG.Organization,),
+    "target-group": (SKOS.Concept,),
+    "place": (DCTERMS.Location, SCHEMA.Place),
+    "programme": (RKG.Programme,),
+    "document": (RKG.PolicyDocument,),
+}
+_ADMINISTRATIVE = {"municipality", "province", "district", "county", "prefecture"}
+
+
+def zh(text: str) -> Literal:
+    return Literal(text, language="zh")
+
+
+def en(text: str) -> Literal:
+    return Literal(text, language="en")
+
+
+def integer(n: int) -> Literal:
+    return Literal(str(n), datatype=XSD.integer)
+
+
+class _Graph:
+    """Collects the triples of one named graph."""
+
+    def __init__(self, name: NamedNode) -> None:
+        self.name = name
+        self.quads: list[Quad] = []
+
+    def add(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> None:
+        self.quads.append(Quad(s, p, o, self.name))
+
+
+class ReportGraphs:
+    """Writes one report's extracted graph and its share of the curation graph."""
+
+    def __init__(self, x: Extraction, curation: Curation, schemes: Schemes, iris: Iris) -> None:
+        self.x, self.curation, self.schemes, self.iris = x, curation, schemes, iris
+        self.rid = x.source.id
+        self.g = _Graph(iris.graph(f"report/{self.rid}"))
+        self.c = _Graph(iris.graph("curation"))
+        self.spans: set[Span] = set()
+        self.notes = curation.report(self.rid)
+
+    def quads(self) -> tuple[list[Quad], list[Quad]]:
+        self._report()
+        for section in self.x.sections:
+            self._reform(section)
+        self._entities()
+        self._citations()
+        self._indicators()
+        self._periods()
+        for span in sorted(self.spans, key=lambda s: (s.start, s.end)):
+            self._span(span)
+        return self.g.quads, self.c.quads
+
+    # --- report and structure -----------------------------------------------------------------
+
+    def _report(self) -> None:
+        x, g, iris, rid = self.x, self.g, self.iris, self.rid
+        report, text = iris.report(rid), iris.text(rid)
+        g.add(report, RDF.type, RKG.Report)
+        g.add(report, DCTERMS.title, zh(x.source.title))
+        g.add(report, RDFS.label, zh(x.source.title))
+        g.add(report, DCTERMS.issued, Literal(x.source.published.isoformat(), datatype=XSD.date))
+        g.add(report, DCTERMS.language, Literal(x.source.language, datatype=XSD.language))
+        if x.source.section:
+            g.add(report, RKG.section, zh(x.source.section))
+        g.add(report, DCTERMS.temporal, iris.period(x.source.period))
+        g.add(report, DCTERMS.publisher, self._entity_iri(x.publisher))
+        g.add(report, DCTERMS.spatial, self._entity_iri(x.home))
+        for entity in (x.publisher, x.home):
+            self._describe(Mention(entity.kind, entity.slug, entity.zh, Span(0, 0), entity))
+        g.add(report, RKG.sourceText, text)
+        g.add(text, RDF.type, RKG.SourceText)
+        g.add(text, RDF.value, Literal(x.text))
+        g.add(text, DCTERMS.format, Literal("text/plain"))
+        g.add(text, RKG.charCount, integer(len(x.text)))
+        g.add(text, PROV.wasDerivedFrom, report)
+        g.add(text, RDFS.label, zh(x.source.title + "(正文)"))
+        if "report" in self.notes and "en" in self.notes["report"]:
+            self.c.add(report, RDFS.label, en(self.notes["report"]["en"]))
+            self.c.add(text, RDFS.label, en(self.notes["report"]["en"] + " (text)"))
+
+    def _reform(self, section) -> None:
+        g, iris, text = self.g, self.iris, self.x.text
+        reform = iris.reform(self.rid, section.number)
+        notes = self.notes.get("reform", {}).get(str(section.number), {})
+        g.add(iris.report(self.rid), RKG.hasReform, reform)
+        g.add(reform, RDF.type, RKG.Reform)
+        g.add(reform, RKG.number, integer(section.number))
+        g.add(reform, DCTERMS.title, zh(section.title.of(text)))
+        g.add(reform, RDFS.label, zh(section.title.of(text)))
+        g.add(reform, DCTERMS.isPartOf, iris.report(self.rid))
+        self._evidence(reform, section.heading)
+        if "en" in notes:
+            self.c.add(reform, DCTERMS.title, en(notes["en"]))
+            self.c.add(reform, RDFS.label, en(notes["en"]))
+        if "summary" in notes:
+            self.c.add(reform, DCTERMS.abstract, en(notes["summary"]))
+        for item in section.items:
+            measure = iris.measure(self.rid, section.number, item.number)
+            lead = item.lead.of(text)
+            g.add(reform, RKG.hasMeasure, measure)
+            g.add(measure, RDF.type, RKG.Measure)
+            g.add(measure, RKG.number, integer(item.number))
+            g.add(measure, DCTERMS.title, zh(lead))
+            g.add(measure, RDFS.label, zh(lead))
+            g.add(measure, RKG.reform, reform)
+            self._evidence(measure, item.span)
+            m_notes = self.notes.get("measure", {}).get(f"{section.number}.{item.number}", {})
+            if "en" in m_notes:
+                self.c.add(measure, DCTERMS.title, en(m_notes["en"]))
+                self.c.add(measure, RDFS.label, en(m_notes["en"]))
+
+    def _container(self, span: Span) -> tuple[NamedNode, NamedNode | None] | None:
+        where = self.x.section_of(span)
+        if where is None:
+            return None
+        reform = self.iris.reform(self.rid, where[0])
+        measure = self.iris.measure(self.rid, where[0], where[1]) if where[1] else None
+        return reform, measure
+
+    # --- entities ----------------------------------------------------------------------------
+
+    def _entity_iri(self, entity: Entity | Mention) -> NamedNode:
+        return self.iris.entity(entity.kind, entity.slug)
+
+    def _entities(self) -> None:
+        links = {
+            "agency": PROV.wasAssociatedWith,
+            "target-group": RKG.targetGroup,
+            "place": DCTERMS.spatial,
+        }
+        seen: set[tuple[str, str]] = set()
+        for mention in self.x.mentions:
+            iri = self._entity_iri(mention)
+            if (mention.kind, mention.slug) not in seen:
+                seen.add((mention.kind, mention.slug))
+                self._describe(mention)
+            where = self._container(mention.span)
+            if where is None:
+                continue
+            reform, measure = where
+            if mention.kind == "programme":
+                self.g.add(iri, RKG.reform, reform)
+                if measure is not None:
+                    self.g.add(iri, RKG.withinMeasure, measure)
+                self._evidence(iri, mention.span)
+            else:
+                self.g.add(measure or reform, links[mention.kind], iri)
+
+    def _describe(self, mention: Mention) -> None:
+        """Type and label an entity once: zh from the text (or the gazetteer), the rest from curation."""
+        g, c, iri, entity = self.g, self.c, self._entity_iri(mention), mention.entity
+        for cls in _ENTITY_CLASSES[mention.kind]:
+            g.add(iri, RDF.type, cls)
+        name = entity.zh if entity else mention.name
+        label = SKOS.prefLabel if mention.kind in ("agency", "target-group") else RDFS.label
+        g.add(iri, label, zh(name))
+        if label == SKOS.prefLabel:
+            g.add(iri, RDFS.label, zh(name))
+        if mention.kind == "target-group":
+            g.add(iri, SKOS.inScheme, self.iris.scheme("target-groups"))
+        if mention.kind == "programme":
+            g.add(iri, RKG.programmeKind, self._kind_iri(mention.type))
+        if mention.kind == "document":
+            g.add(iri, DCTERMS.title, zh(name))
+            g.add(iri, RKG.documentType, zh(_document_type(name)))
+        if entity is None:
+            return
+        for alias in entity.aliases:
+            c.add(iri, SKOS.altLabel, zh(alias))
+        if entity.en:
+            c.add(iri, label, en(entity.en))
+            if label == SKOS.prefLabel or mention.kind == "document":
+                c.add(iri, RDFS.label if label == SKOS.prefLabel else DCTERMS.title, en(entity.en))
+        if entity.wikidata:
+            c.add(iri, OWL.sameAs, WD[entity.wikidata])
+        if mention.kind == "place" and entity.type in _ADMINISTRATIVE:
+            c.add(iri, RDF.type, SCHEMA.AdministrativeArea)
+        for broader in entity.broader:
+            other = self.iris.entity(mention.kind, broader)
+            if mention.kind == "target-group":
+                c.add(iri, SKOS.broader, other)
+                c.add(other, SKOS.narrower, iri)
+            elif mention.kind == "place":
+                c.add(iri, SCHEMA.containedInPlace, other)
+
+    def _kind_iri(self, kind: str | None) -> NamedNode:
+        if kind and kind.startswith("http"):
+            return NamedNode(self.iris.rebase(kind))
+        return self.iris.entity("programme-kind", kind or "programme")
+
+    def _citations(self) -> None:
+        seen: set[str] = set()
+        for citation in self.x.citations:
+            doc = citation.document
+            iri = self._entity_iri(doc)
+            if doc.slug not in seen:
+                seen.add(doc.slug)
+                self._describe(doc)
+            for issuer in citation.issuers:
+                issuer_iri = self._entity_iri(issuer)
+                self.g.add(iri, DCTERMS.creator, issuer_iri)
+                if (issuer.kind, issuer.slug) not in {(m.kind, m.slug) for m in self.x.mentions}:
+                    self._describe(issuer)
+            self._evidence(iri, doc.span)
+            where = self._container(doc.span)
+            if where:
+                self.g.add(where[1] or where[0], DCTERMS.references, iri)
+                if where[1]:
+                    self.g.add(where[0], DCTERMS.references, iri)
+
+    # --- indicators --------------------------------------------------------------------------
+
+    def _indicators(self) -> None:
+        g, iris, rid = self.g, self.iris, self.rid
+        dataset = iris.dataset(rid)
+        g.add(dataset, RDF.type, QB.DataSet)
+        g.add(dataset, QB.structure, RKG.IndicatorStructure)
+        g.add(dataset, RDFS.label, zh(self.x.source.title + "指标"))
+        g.add(dataset, DCTERMS.source, iris.report(rid))
+        notes = self.notes.get("indicator", {})
+        for ind in self.x.indicators:
+            q = ind.quantity
+            iri = iris.indicator(rid, ind.number)
+            reform = iris.reform(rid, ind.reform)
+            g.add(iri, RDF.type, RKG.Indicator)
+            g.add(iri, QB.dataSet, dataset)
+            g.add(iri, SDMX_MEASURE.obsValue, Literal(_decimal(q.value), datatype=XSD.decimal))
+            g.add(iri, RKG.valueAsWritten, Literal(q.written))
+            g.add(iri, SDMX_ATTRIBUTE.unitMeasure, self._unit(q.unit, ind))
+            g.add(iri, RKG.approximate, Literal("true" if q.qualifier else "false", datatype=XSD.boolean))
+            if q.qualifier:
+                g.add(iri, RKG.qualifier, Literal(q.qualifier))
+            period = iris.period(ind.since, True) if ind.since else iris.period(self.x.source.period)
+            g.add(iri, SDMX_DIMENSION.refPeriod, period)
+            g.add(iri, RDFS.label, zh(ind.label))
+            g.add(iri, RKG.reform, reform)
+            if ind.item:
+                g.add(iri, RKG.measure, iris.measure(rid, ind.reform, ind.item))
+            links = {"agency": RKG.agency, "target-group": RKG.targetGroup, "place": DCTERMS.spatial,
+                     "programme": RKG.programme}
+            for mention in ind.mentions:
+                g.add(iri, links[mention.kind], self._entity_iri(mention))
+            self._evidence(iri, q.span)
+            if ind.key in notes:
+                self.c.add(iri, RDFS.label, en(notes[ind.key]))
+
+    def _unit(self, word: str | None, ind) -> NamedNode:
+        """The unit concept of a measure word. A noun counted directly (110余万低收入人口) takes the
+        unit the curation names for it, else 人 when it counts a target group, else 个. A measure
+        word the units scheme lacks gets a concept of its own, so a new report still builds."""
+        if word is None:
+            implied = self.notes.get("implied-unit", {}).get(ind.key)
+            word = implied or ("人" if any(m.kind == "target-group" for m in ind.mentions) else "个")
+        iri = self.schemes.units.get(word)
+        if iri is not None:
+            return NamedNode(self.iris.rebase(iri))
+        slug, _ = slug_for("unit", word, self.curation)
+        minted = self.iris.entity("unit", slug)
+        self.g.add(minted, RDF.type, SKOS.Concept)
+        self.g.add(minted, SKOS.inScheme, self.iris.scheme("units"))
+        self.g.add(minted, SKOS.notation, Literal(word))
+        self.g.add(minted, SKOS.prefLabel, zh(word))
+        return minted
+
+    def _periods(self) -> None:
+        years = {self.x.source.period} | {i.since for i in self.x.indicators if i.since}
+        for year in sorted(years):
+            for onwards in (False, True):
+                if onwards and year not in {i.since for i in self.x.indicators}:
+                    continue
+                iri = self.iris.period(year, onwards)
+                start = NamedNode(iri.value + "#start")
+                self.g.add(iri, RDF.type, TIME.ProperInterval)
+                self.g.add(iri, RDF.type, SKOS.Concept)
+                self.g.add(iri, SKOS.inScheme, self.iris.scheme("periods"))
+                self.g.add(iri, SKOS.prefLabel, zh(f"{year}年以来" if onwards else f"{year}年"))
+                self.g.add(iri, SKOS.prefLabel, en(f"since {year}" if onwards else str(year)))
+                self.g.add(iri, TIME.hasBeginning, start)
+                self.g.add(start, RDF.type, TIME.Instant)
+                self.g.add(start, TIME.inXSDgYear, Literal(str(year), datatype=XSD.gYear))
+                if not onwards:
+                    end = NamedNode(iri.value + "#end")
+                    self.g.add(iri, TIME.hasEnd, end)
+                    self.g.add(end, RDF.type, TIME.Instant)
+                    self.g.add(end, TIME.inXSDgYear, Literal(str(year), datatype=XSD.gYear))
+
+    # --- provenance --------------------------------------------------------------------------
+
+    def _evidence(self, subject: NamedNode, span: Span) -> None:
+        self.spans.add(span)
+        self.g.add(subject, RKG.evidence, self.iris.span(self.rid, span.start, span.end))
+
+    def _span(self, span: Span) -> None:
+        g, text = self.g, self.x.text
+        iri = self.iris.span(self.rid, span.start, span.end)
+        quote, position = NamedNode(iri.value + "#quote"), NamedNode(iri.value + "#position")
+        g.add(iri, RDF.type, OA.SpecificResource)
+        g.add(iri, OA.hasSource, self.iris.text(self.rid))
+        g.add(iri, OA.hasSelector, quote)
+        g.add(iri, OA.hasSelector, position)
+        g.add(quote, RDF.type, OA.TextQuoteSelector)
+        g.add(quote, OA.exact, Literal(span.of(text)))
+        prefix = text[max(0, span.start - _CONTEXT) : span.start]
+        suffix = text[span.end : span.end + _CONTEXT]
+        if prefix:
+            g.add(quote, OA.prefix, Literal(prefix))
+        if suffix:
+            g.add(quote, OA.suffix, Literal(suffix))
+        g.add(position, RDF.type, OA.TextPositionSelector)
+        g.add(position, OA.start, Literal(str(span.start), datatype=XSD.nonNegativeInteger))
+        g.add(position, OA.end, Literal(str(span.end), datatype=XSD.nonNegativeInteger))
+
+
+def _decimal(value) -> str:
+    text = format(value, "f")
+    return text if "." not in text else text.rstrip("0").rstrip(".") or "0"
+
+
+def _document_type(title: str) -> str:
+    """The closing word of a title names its genre: 意见, 通知, 暂行办法, 条例, 清单, 方案, 规划 …"""
+    core = title.split("(")[0].split("(")[0]
+    for word in ("暂行办法", "实施意见", "指导意见", "意见", "通知", "办法", "条例", "清单", "方案",
+                 "规划", "名录", "图集", "规定", "细则", "决定", "计划", "纲要", "标准", "指南"):
+        if core.endswith(word):
+            return word
+    return core[-2:]
+
+
+def quads(x: Extraction, curation: Curation, schemes: Schemes, iris: Iris) -> tuple[Iterable[Quad], Iterable[Quad]]:
+    """The report graph's quads and the curation quads for this report."""
+    return ReportGraphs(x, curation, schemes, iris).quads()

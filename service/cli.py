@@ -1,0 +1,133 @@
+"""The `reformkg` command. Library code raises typed errors; only this module turns them into exits."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .settings import Settings, SettingsError, load_settings
+
+_data_dir = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Where the built dataset and the on-disk store live (also REFORMKG_DATA_DIR).",
+)
+_config = click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+    help="A TOML file of settings (also REFORMKG_CONFIG).",
+)
+
+
+def _settings(config_file: Path | None, **overrides) -> Settings:
+    try:
+        return load_settings(overrides, config_file=config_file)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@click.group()
+@click.version_option(package_name="reformkg")
+def main() -> None:
+    """reformkg: a knowledge graph and SPARQL service for government reform reports."""
+
+
+def run_build(settings: Settings, echo=click.echo) -> None:
+    """Build the dataset from the packaged sources and install it into the on-disk store."""
+    from reformkg.graph.build import BuildError, build
+
+    from .store.install import InstallError, install
+
+    try:
+        result = build(base=settings.base_iri)
+    except BuildError as exc:
+        raise click.ClickException(f"build failed, the store is unchanged:\n{exc}") from exc
+    target = settings.dataset_file
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".nq.tmp")
+    tmp.write_bytes(result.nquads)
+    tmp.replace(target)
+    try:
+        store_path = install(target, settings.data_dir)
+    except InstallError as exc:
+        raise click.ClickException(str(exc)) from exc
+    total = sum(result.graphs.values())
+    echo(f"built {len(result.reports)} report(s): {total} quads in {len(result.graphs)} graphs")
+    for graph, count in result.graphs.items():
+        echo(f"  {count:6d}  {graph}")
+    if result.warnings:
+        echo(f"{len(result.warnings)} SHACL warning(s) (the build conforms); first: {result.warnings[0]}")
+    echo(f"dataset: {target}\nstore:   {store_path}")
+
+
+@main.command()
+@_data_dir
+@_config
+@click.option("--base-iri", default=None, help="Base of every minted IRI.")
+def build(data_dir: Path | None, config_file: Path | None, base_iri: str | None) -> None:
+    """Extract every report, validate against the SHACL shapes, load the on-disk store."""
+    run_build(_settings(config_file, data_dir=data_dir, base_iri=base_iri))
+
+
+@main.command()
+@_config
+@click.option("--base-iri", default=None, help="Base of every minted IRI.")
+def validate(config_file: Path | None, base_iri: str | None) -> None:
+    """Build the dataset in memory and report SHACL violations and warnings, without installing it."""
+    from reformkg.graph.build import BuildError, build as build_dataset
+
+    settings = _settings(config_file, base_iri=base_iri)
+    try:
+        result = build_dataset(base=settings.base_iri)
+    except BuildError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"conforms: {sum(result.graphs.values())} quads, {len(result.warnings)} warning(s)")
+    for warning in result.warnings:
+        click.echo(f"  {warning}")
+
+
+@main.command()
+@_data_dir
+@_config
+@click.argument("query", required=False)
+@click.option("--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]))
+def query(data_dir: Path | None, config_file: Path | None, query: str | None, query_file, fmt: str) -> None:
+    """Run a SPARQL query against the store (the default graph is the union of all graphs)."""
+    from .cli_query import run_query
+
+    text = query_file.read() if query_file else query
+    if not text:
+        raise click.UsageError("give a query as an argument or with --file")
+    settings = _settings(config_file, data_dir=data_dir)
+    try:
+        sys.stdout.write(run_query(settings, text, fmt))
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@_data_dir
+@_config
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port to bind (default 8000).")
+@click.option("--workers", type=int, default=None, help="Web server worker processes.")
+@click.option("--threads", type=int, default=None, help="Threads per worker.")
+@click.option("--store", default=None, help="URL of a remote SPARQL server to serve instead of the embedded store.")
+@click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
+def serve(data_dir, config_file, host, port, workers, threads, store, dev) -> None:
+    """Serve the SPARQL endpoint and the web pages; builds the dataset first if the store is empty."""
+    from .server import run
+
+    settings = _settings(config_file, data_dir=data_dir, host=host, port=port, workers=workers,
+                         threads=threads, store=store)
+    from .store.install import current_store
+
+    if settings.store is None and current_store(settings.data_dir) is None:
+        click.echo(f"no store in {settings.data_dir} yet: building it first")
+        run_build(settings)
+    run(settings, dev=dev)
+
+
+if __name__ == "__main__":
+    main()

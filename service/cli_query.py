@@ -1,0 +1,48 @@
+"""`reformkg query`: run one query against the on-disk store and format it for a terminal."""
+from __future__ import annotations
+
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QueryTriples, RdfFormat, Store
+
+from .settings import Settings
+from .store.install import current_store
+
+_RESULT_FORMATS = {"json": QueryResultsFormat.JSON, "csv": QueryResultsFormat.CSV,
+                   "tsv": QueryResultsFormat.TSV, "xml": QueryResultsFormat.XML}
+_GRAPH_FORMATS = {"turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES}
+
+
+def run_query(settings: Settings, text: str, fmt: str) -> str:
+    path = current_store(settings.data_dir)
+    if path is None:
+        raise ValueError(f"no store in {settings.data_dir}; run `reformkg build` first")
+    result = Store.read_only(str(path)).query(text, use_default_graph_as_union=True)
+    if isinstance(result, QueryTriples):
+        return result.serialize(format=_GRAPH_FORMATS.get(fmt, RdfFormat.TURTLE)).decode("utf-8")
+    if isinstance(result, QueryBoolean) and fmt == "table":
+        return f"{bool(result)}\n".lower()
+    if fmt in _RESULT_FORMATS:
+        return result.serialize(format=_RESULT_FORMATS[fmt]).decode("utf-8")
+    return _table(result)
+
+
+def _table(solutions) -> str:
+    names = [v.value for v in solutions.variables]
+    rows = [[_cell(s[name]) for name in names] for s in solutions]
+    widths = [max([len(n)] + [_width(r[i]) for r in rows]) for i, n in enumerate(names)]
+    lines = [" | ".join(_pad(n, w) for n, w in zip(names, widths))]
+    lines.append("-+-".join("-" * w for w in widths))
+    lines += [" | ".join(_pad(c, w) for c, w in zip(row, widths)) for row in rows]
+    return "\n".join(lines) + f"\n({len(rows)} rows)\n"
+
+
+def _cell(term) -> str:
+    return "" if term is None else term.value
+
+
+def _width(s: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1 for ch in s)
+
+
+def _pad(s: str, width: int) -> str:
+    return s + " " * (width - _width(s))

@@ -1,0 +1,64 @@
+"""Put a built dataset into the on-disk store so that readers never see a half-loaded one.
+
+Each build loads into a fresh directory under `stores/`, then, holding the write lock, the `store`
+symlink is swapped to it with one rename (atomic on POSIX) and its first snapshot is published for
+the query engines (see snapshots.py). A failed load leaves the symlinks, and so the served store, as
+they were.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, Store
+
+from . import snapshots
+
+
+class InstallError(Exception):
+    """The dataset could not be loaded into a new store; the current store is untouched."""
+
+
+def current_store(data_dir: Path) -> Path | None:
+    """The primary store's directory, or None before the first build.
+
+    Only writers open it (holding the write lock); readers open `snapshots.pin(data_dir)`.
+    """
+    return snapshots.primary(data_dir)
+
+
+def install(nquads: Path, data_dir: Path) -> Path:
+    """Bulk-load an N-Quads file into a new store and make it current; returns its directory."""
+    digest = hashlib.sha256(nquads.read_bytes()).hexdigest()[:16]
+    stores = data_dir / "stores"
+    stores.mkdir(parents=True, exist_ok=True)
+    target = stores / digest
+    staging = stores / f".{digest}.{os.getpid()}.loading"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        store = Store(str(staging))
+        store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
+        store.flush()
+        store.optimize()
+        del store
+    except (OSError, SyntaxError, ValueError) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise InstallError(f"loading {nquads} failed: {exc}") from exc
+    with snapshots.write_lock(data_dir):
+        previous = current_store(data_dir)
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+        snapshots.swap_link(data_dir / "store", Path("stores") / digest)
+        snapshots.publish_primary(data_dir)
+        _prune(stores, keep={target.resolve(), previous})
+    return target
+
+
+def _prune(stores: Path, keep: set[Path | None]) -> None:
+    """Keep the new store and the one before it; drop older ones (snapshots hold hard links of their own)."""
+    for path in stores.iterdir():
+        if path.resolve() not in keep and not path.name.startswith("."):
+            shutil.rmtree(path, ignore_errors=True)

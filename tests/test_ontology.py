@@ -1,0 +1,670 @@
+"""The ontology, concept schemes and SHACL shapes in ontology/.
+
+They parse; every rkg: term is documented in Chinese and English; they cover every class and term
+ontology/MODEL.md names; and the shapes accept a small graph written to MODEL.md and reject the
+same graph with one thing broken.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from pathlib import Path
+
+import owlrl
+import pyoxigraph
+import pyshacl
+import pytest
+from rdflib import OWL, RDF, RDFS, SH, SKOS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node
+
+ROOT = Path(__file__).resolve().parents[1]
+ONTOLOGY_DIR = ROOT / "ontology"
+MODEL_MD = ONTOLOGY_DIR / "MODEL.md"
+SOURCE = ROOT / "graph" / "sources" / "cq-civil-affairs-2022-ten-reforms.txt"
+
+ONTOLOGY_IRI = URIRef("https://w3id.org/reformkg/ontology")
+BASE = "https://w3id.org/reformkg/"
+RKG = Namespace("https://w3id.org/reformkg/ontology#")
+RKGSH = Namespace("https://w3id.org/reformkg/shapes#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+QUDT_UNIT = Namespace("http://qudt.org/vocab/unit/")
+QUDT_CURRENCY = Namespace("http://qudt.org/vocab/currency/")
+
+PROPERTY_KINDS = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+
+
+def _parse(name: str) -> Graph:
+    return Graph().parse(ONTOLOGY_DIR / name, format="turtle")
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Graph:
+    return _parse("reformkg.ttl")
+
+
+@pytest.fixture(scope="module")
+def schemes() -> Graph:
+    return _parse("schemes.ttl")
+
+
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    return _parse("shapes.ttl")
+
+
+def _rkg_terms(ontology: Graph) -> set[URIRef]:
+    return {s for s in ontology.subjects() if isinstance(s, URIRef) and s.startswith(str(RKG))}
+
+
+def _langs(graph: Graph, subject: Node, predicate: URIRef) -> set[str | None]:
+    return {o.language for o in graph.objects(subject, predicate) if isinstance(o, Literal)}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Parsing and documentation
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["reformkg.ttl", "schemes.ttl", "shapes.ttl"])
+def test_file_parses_with_rdflib_and_pyoxigraph_alike(name: str) -> None:
+    path = ONTOLOGY_DIR / name
+    triples = list(pyoxigraph.parse(path=path, format=pyoxigraph.RdfFormat.TURTLE))
+    assert len(Graph().parse(path, format="turtle")) == len(triples) > 0
+
+
+def test_ontology_header_names_title_licence_version_and_namespace(ontology: Graph) -> None:
+    assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in ontology
+    assert _langs(ontology, ONTOLOGY_IRI, URIRef("http://purl.org/dc/terms/title")) == {"zh", "en"}
+    assert _langs(ontology, ONTOLOGY_IRI, URIRef("http://purl.org/dc/terms/description")) == {"zh", "en"}
+    assert ontology.value(ONTOLOGY_IRI, OWL.versionInfo) == Literal("0.1.0")
+    assert ontology.value(ONTOLOGY_IRI, URIRef("http://purl.org/dc/terms/license")) == URIRef(
+        "https://creativecommons.org/licenses/by/4.0/"
+    )
+    vann = Namespace("http://purl.org/vocab/vann/")
+    assert ontology.value(ONTOLOGY_IRI, vann.preferredNamespacePrefix) == Literal("rkg")
+    assert ontology.value(ONTOLOGY_IRI, vann.preferredNamespaceUri) == Literal(str(RKG))
+    assert not list(ontology.objects(None, OWL.imports)), "the build is offline: no owl:imports"
+
+
+def test_every_rkg_term_has_a_label_and_a_comment_in_chinese_and_english(ontology: Graph) -> None:
+    undocumented = {
+        term.n3(ontology.namespace_manager): (_langs(ontology, term, RDFS.label), _langs(ontology, term, RDFS.comment))
+        for term in _rkg_terms(ontology)
+        if not {"zh", "en"} <= _langs(ontology, term, RDFS.label)
+        or not {"zh", "en"} <= _langs(ontology, term, RDFS.comment)
+    }
+    assert undocumented == {}
+
+
+def test_every_rkg_term_is_defined_by_the_ontology(ontology: Graph) -> None:
+    assert {t for t in _rkg_terms(ontology) if (t, RDFS.isDefinedBy, ONTOLOGY_IRI) not in ontology} == set()
+
+
+def test_every_external_term_declared_is_labelled_in_chinese_and_english(ontology: Graph) -> None:
+    declared = {
+        s
+        for kind in (OWL.Class, *PROPERTY_KINDS)
+        for s in ontology.subjects(RDF.type, kind)
+        if isinstance(s, URIRef) and not s.startswith(str(RKG))
+    }
+    assert declared
+    assert {t for t in declared if not {"zh", "en"} <= _langs(ontology, t, RDFS.label)} == set()
+
+
+def _model_md_rkg_terms() -> set[URIRef]:
+    return {RKG[local] for local in re.findall(r"rkg:([A-Za-z]+)", MODEL_MD.read_text(encoding="utf-8"))}
+
+
+def test_every_rkg_term_model_md_names_is_declared(ontology: Graph) -> None:
+    assert _model_md_rkg_terms() - _rkg_terms(ontology) == set()
+
+
+def test_every_rkg_property_has_one_kind_a_domain_and_a_range(ontology: Graph) -> None:
+    properties = {
+        t for t in _rkg_terms(ontology) if {OWL.ObjectProperty, OWL.DatatypeProperty} & set(ontology.objects(t, RDF.type))
+    }
+    assert properties == {t for t in _model_md_rkg_terms() if t.fragment[0].islower()}
+    for prop in properties:
+        kinds = set(ontology.objects(prop, RDF.type)) & set(PROPERTY_KINDS)
+        assert len(kinds) == 1, prop
+        assert ontology.value(prop, RDFS.domain) is not None, prop
+        assert ontology.value(prop, RDFS.range) is not None, prop
+
+
+def test_no_property_is_declared_as_two_kinds(ontology: Graph) -> None:
+    kinds: dict[Node, set[Node]] = {}
+    for kind in PROPERTY_KINDS:
+        for prop in ontology.subjects(RDF.type, kind):
+            kinds.setdefault(prop, set()).add(kind)
+    assert {p: k for p, k in kinds.items() if len(k) > 1} == {}
+
+
+def test_indicator_structure_declares_value_period_unit_and_approximate(ontology: Graph) -> None:
+    qb = Namespace("http://purl.org/linked-data/cube#")
+    components = list(ontology.objects(RKG.IndicatorStructure, qb.component))
+    declared = {(p, ontology.value(c, p)) for c in components for p in (qb.measure, qb.dimension, qb.attribute)}
+    assert {
+        (qb.measure, URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue")),
+        (qb.dimension, URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refPeriod")),
+        (qb.dimension, RKG.evidence),
+        (qb.attribute, URIRef("http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure")),
+        (qb.attribute, RKG.approximate),
+    } <= declared
+    assert (RKG.IndicatorStructure, RDF.type, qb.DataStructureDefinition) in ontology
+
+
+# ---------------------------------------------------------------------------------------------------
+# Concept schemes
+# ---------------------------------------------------------------------------------------------------
+
+
+def _units(schemes: Graph) -> set[Node]:
+    return set(schemes.subjects(SKOS.inScheme, URIRef(BASE + "scheme/units")))
+
+
+def test_every_unit_has_a_plain_notation_labels_and_a_qudt_match(schemes: Graph) -> None:
+    units = _units(schemes)
+    assert len(units) == 18
+    for unit in units:
+        notation = schemes.value(unit, SKOS.notation)
+        assert isinstance(notation, Literal) and notation.datatype is None and notation.language is None, unit
+        assert _langs(schemes, unit, SKOS.prefLabel) == {"zh", "en"}, unit
+        assert str(unit).startswith(BASE + "unit/") and re.fullmatch(r"[a-z]+(-[a-z]+)*", str(unit).rsplit("/", 1)[1])
+        assert list(schemes.objects(unit, SKOS.exactMatch)) or list(schemes.objects(unit, SKOS.closeMatch)), unit
+    notations = {str(schemes.value(u, SKOS.notation)) for u in units}
+    assert len(notations) == len(units), "two units share a notation"
+
+
+def test_yuan_and_percent_match_qudt_exactly(schemes: Graph) -> None:
+    assert (URIRef(BASE + "unit/yuan"), SKOS.exactMatch, QUDT_CURRENCY.CNY) in schemes
+    assert (URIRef(BASE + "unit/percent"), SKOS.exactMatch, QUDT_UNIT.PERCENT) in schemes
+    assert (URIRef(BASE + "unit/person-time"), SKOS.closeMatch, QUDT_UNIT.NUM) in schemes
+
+
+# Characters that follow a number in the source without being a measure word: a year (2022年),
+# the date 2023-02-06, the span 2021—2035 and its bracket. 110余万 is a bare count whose noun
+# (低收入人口) is its unit.
+NOT_MEASURE_WORDS = ("年", "-", "—", ")", "）", "低")
+
+
+def test_every_measure_word_after_a_number_in_the_source_is_a_unit(schemes: Graph) -> None:
+    notations = {str(schemes.value(u, SKOS.notation)) for u in _units(schemes)}
+    text = SOURCE.read_text(encoding="utf-8")
+    missing = []
+    for number in re.finditer(r"(?<![A-Za-z0-9.\-])\d+(?:\.\d+)?(?:余|多)?[万亿]?(?:余|多)?", text):
+        line_start = text.rfind("\n", 0, number.start()) + 1
+        if not text[line_start : number.start()].strip():
+            continue  # a list marker or a reform's heading number (01持续…)
+        rest = text[number.end() :]
+        if not rest.startswith(NOT_MEASURE_WORDS) and not any(rest.startswith(n) for n in notations):
+            missing.append(text[number.start() : number.end() + 3])
+    assert missing == []
+
+
+def test_every_programme_kind_has_labels_and_distinct_trigger_words(schemes: Graph) -> None:
+    kinds = set(schemes.subjects(SKOS.inScheme, URIRef(BASE + "scheme/programme-kinds")))
+    assert {str(k).rsplit("/", 1)[1] for k in kinds} == {
+        "mechanism", "programme", "model", "platform", "policy", "project",
+        "campaign", "award", "brand", "system", "event",
+    }  # fmt: skip
+    triggers = [str(a) for k in kinds for a in schemes.objects(k, SKOS.altLabel) if a.language == "zh"]
+    assert len(triggers) == len(set(triggers)) >= len(kinds)
+    for kind in kinds:
+        assert _langs(schemes, kind, SKOS.prefLabel) == {"zh", "en"}, kind
+
+
+# ---------------------------------------------------------------------------------------------------
+# The shapes graph
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_shapes_graph_conforms_to_shacl_for_shacl(shapes: Graph) -> None:
+    shacl_shacl = importlib.resources.files("pyshacl") / "assets" / "shacl-shacl.ttl"
+    conforms, _, text = pyshacl.validate(shapes, shacl_graph=Graph().parse(str(shacl_shacl), format="turtle"))
+    assert conforms, text
+
+
+def _model_md_prefixes() -> dict[str, str]:
+    rows = re.findall(r"^\| `([\w-]+):` \| `([^`]+)`", MODEL_MD.read_text(encoding="utf-8"), re.MULTILINE)
+    return dict(rows)
+
+
+def _model_md_classes() -> set[URIRef]:
+    """The classes MODEL.md's resource headings type with, e.g. '### Place — `…` a `dcterms:Location`, `schema:Place`'.
+
+    A parenthesised superclass, as in 'a `rkg:Programme` (⊑ `rkg:Measure`)', is not one of them.
+    """
+    prefixes = _model_md_prefixes()
+    classes = set()
+    for types in re.findall(r"^### .*? a ([^(\n]+)", MODEL_MD.read_text(encoding="utf-8"), re.MULTILINE):
+        for prefix, local in re.findall(r"`([\w-]+):(\w+)`", types):
+            classes.add(URIRef(prefixes[prefix] + local))
+    return classes
+
+
+def test_every_class_in_model_md_headings_has_a_node_shape(shapes: Graph) -> None:
+    classes = _model_md_classes()
+    assert {RKG.Report, RKG.Indicator, OA.SpecificResource, SKOS.Concept} <= classes, "MODEL.md headings unread"
+    targeted = {c for s in shapes.subjects(RDF.type, SH.NodeShape) for c in shapes.objects(s, SH.targetClass)}
+    assert classes - targeted == set()
+
+
+def test_every_shape_says_what_it_checks(shapes: Graph) -> None:
+    """Node shapes have a label and a comment; their property shapes a name and a message."""
+    node_shapes = {s for s in shapes.subjects(RDF.type, SH.NodeShape) if isinstance(s, URIRef)}
+    for shape in node_shapes:
+        assert shapes.value(shape, RDFS.label) and shapes.value(shape, RDFS.comment), shape
+    property_shapes = {p for s in node_shapes for p in shapes.objects(s, SH.property)}
+    for shape in property_shapes:
+        assert shapes.value(shape, SH.name) and shapes.value(shape, SH.message), shape
+
+
+# ---------------------------------------------------------------------------------------------------
+# A sample graph written to MODEL.md, and what breaks it
+# ---------------------------------------------------------------------------------------------------
+
+SAMPLE_TEXT = (
+    "01持续深化社会救助体制改革\n"
+    "深入贯彻《关于改革完善社会救助制度的意见》。"
+    "一是深化“一门受理、协同办理”工作机制，2022年累计受理救助申请8.23万件次，主动发现困难群众3025余人次。"
+)
+
+SAMPLE = """
+@base                   <https://w3id.org/reformkg/> .
+@prefix rkg:            <https://w3id.org/reformkg/ontology#> .
+@prefix rdf:            <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdfs:           <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd:            <http://www.w3.org/2001/XMLSchema#> .
+@prefix owl:            <http://www.w3.org/2002/07/owl#> .
+@prefix dcterms:        <http://purl.org/dc/terms/> .
+@prefix prov:           <http://www.w3.org/ns/prov#> .
+@prefix schema:         <https://schema.org/> .
+@prefix org:            <http://www.w3.org/ns/org#> .
+@prefix skos:           <http://www.w3.org/2004/02/skos/core#> .
+@prefix qb:             <http://purl.org/linked-data/cube#> .
+@prefix sdmx-measure:   <http://purl.org/linked-data/sdmx/2009/measure#> .
+@prefix sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#> .
+@prefix sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#> .
+@prefix oa:             <http://www.w3.org/ns/oa#> .
+@prefix time:           <http://www.w3.org/2006/time#> .
+@prefix wd:             <http://www.wikidata.org/entity/> .
+
+<report/cq-civil-affairs-2022> a rkg:Report ;
+    dcterms:title "2022年重庆民政十大改革"@zh ;
+    rdfs:label "2022年重庆民政十大改革"@zh , "Chongqing civil affairs: ten reforms of 2022"@en ;
+    dcterms:publisher <agency/cq-civil-affairs-bureau> ;
+    dcterms:issued "2023-02-06"^^xsd:date ;
+    rkg:section "民政动态/市级动态"@zh ;
+    dcterms:temporal <period/2022> ;
+    dcterms:spatial <place/chongqing> ;
+    rkg:sourceText <report/cq-civil-affairs-2022/text> ;
+    rkg:hasReform <report/cq-civil-affairs-2022/reform/1> .
+
+<report/cq-civil-affairs-2022/text> a rkg:SourceText ;
+    rdf:value {text} ;
+    dcterms:format "text/plain" ;
+    rkg:charCount {length} ;
+    prov:wasDerivedFrom <report/cq-civil-affairs-2022> .
+
+<report/cq-civil-affairs-2022/reform/1> a rkg:Reform ;
+    rkg:number 1 ;
+    dcterms:title "持续深化社会救助体制改革"@zh , "Keep deepening the social assistance reform"@en ;
+    rdfs:label "持续深化社会救助体制改革"@zh , "Keep deepening the social assistance reform"@en ;
+    dcterms:abstract "Chongqing finds and helps people in difficulty sooner."@en ;
+    dcterms:isPartOf <report/cq-civil-affairs-2022> ;
+    rkg:hasMeasure <report/cq-civil-affairs-2022/reform/1/measure/1> ;
+    prov:wasAssociatedWith <agency/cq-civil-affairs-bureau> ;
+    rkg:targetGroup <target-group/people-in-difficulty> ;
+    dcterms:references <document/x-0123456789> ;
+    dcterms:spatial <place/chongqing> ;
+    rkg:evidence <report/cq-civil-affairs-2022/span/0-14> .
+
+<report/cq-civil-affairs-2022/reform/1/measure/1> a rkg:Measure ;
+    rkg:number 1 ;
+    dcterms:title "深化“一门受理、协同办理”工作机制"@zh , "Deepen one-door acceptance, coordinated handling"@en ;
+    rdfs:label "深化“一门受理、协同办理”工作机制"@zh , "Deepen one-door acceptance, coordinated handling"@en ;
+    rkg:reform <report/cq-civil-affairs-2022/reform/1> ;
+    rkg:targetGroup <target-group/people-in-difficulty> ;
+    rkg:evidence <report/cq-civil-affairs-2022/span/37-94> .
+
+<programme/one-door> a rkg:Programme ;
+    rdfs:label "一门受理、协同办理"@zh , "One-door acceptance, coordinated handling"@en ;
+    rkg:programmeKind <programme-kind/mechanism> ;
+    rkg:reform <report/cq-civil-affairs-2022/reform/1> ;
+    rkg:withinMeasure <report/cq-civil-affairs-2022/reform/1/measure/1> ;
+    rkg:evidence <report/cq-civil-affairs-2022/span/42-51> .
+
+<document/x-0123456789> a rkg:PolicyDocument ;
+    dcterms:title "关于改革完善社会救助制度的意见"@zh , "Opinions on reforming the social assistance system"@en ;
+    rdfs:label "关于改革完善社会救助制度的意见"@zh , "Opinions on reforming the social assistance system"@en ;
+    dcterms:creator <agency/cq-civil-affairs-bureau> ;
+    rkg:documentType "意见"@zh ;
+    rkg:evidence <report/cq-civil-affairs-2022/span/20-35> .
+
+<report/cq-civil-affairs-2022/indicators> a qb:DataSet ;
+    qb:structure rkg:IndicatorStructure .
+
+<report/cq-civil-affairs-2022/indicator/1> a rkg:Indicator ;
+    qb:dataSet <report/cq-civil-affairs-2022/indicators> ;
+    sdmx-measure:obsValue "82300"^^xsd:decimal ;
+    rkg:valueAsWritten "8.23万" ;
+    sdmx-attribute:unitMeasure <unit/case-time> ;
+    rkg:approximate false ;
+    sdmx-dimension:refPeriod <period/2022> ;
+    rdfs:label "受理救助申请"@zh , "assistance applications handled"@en ;
+    rkg:reform <report/cq-civil-affairs-2022/reform/1> ;
+    rkg:measure <report/cq-civil-affairs-2022/reform/1/measure/1> ;
+    rkg:programme <programme/one-door> ;
+    rkg:agency <agency/cq-civil-affairs-bureau> ;
+    dcterms:spatial <place/chongqing> ;
+    rkg:evidence <report/cq-civil-affairs-2022/span/70-77> .
+
+<report/cq-civil-affairs-2022/indicator/2> a rkg:Indicator ;
+    qb:dataSet <report/cq-civil-affairs-2022/indicators> ;
+    sdmx-measure:obsValue "3025"^^xsd:decimal ;
+    rkg:valueAsWritten "3025" ;
+    sdmx-attribute:unitMeasure <unit/person-time> ;
+    rkg:approximate true ;
+    rkg:qualifier "余" ;
+    sdmx-dimension:refPeriod <period/2022> ;
+    rdfs:label "主动发现困难群众"@zh , "people in difficulty found"@en ;
+    rkg:reform <report/cq-civil-affairs-2022/reform/1> ;
+    rkg:measure <report/cq-civil-affairs-2022/reform/1/measure/1> ;
+    rkg:targetGroup <target-group/people-in-difficulty> ;
+    rkg:evidence <report/cq-civil-affairs-2022/span/86-93> .
+
+<agency/cq-civil-affairs-bureau> a org:Organization ;
+    skos:prefLabel "重庆市民政局"@zh , "Chongqing Municipal Civil Affairs Bureau"@en ;
+    rdfs:label "重庆市民政局"@zh , "Chongqing Municipal Civil Affairs Bureau"@en ;
+    skos:altLabel "市民政局"@zh .
+
+<target-group/people-in-difficulty> a skos:Concept ;
+    skos:inScheme <scheme/target-groups> ;
+    skos:prefLabel "困难群众"@zh , "people in difficulty"@en .
+
+<place/chongqing> a dcterms:Location , schema:AdministrativeArea ;
+    rdfs:label "重庆"@zh , "Chongqing"@en ;
+    owl:sameAs wd:Q11725 .
+
+<period/2022> a time:ProperInterval , skos:Concept ;
+    skos:inScheme <scheme/periods> ;
+    skos:prefLabel "2022年"@zh , "2022"@en ;
+    time:hasBeginning <period/2022#beginning> .
+
+<period/2022#beginning> a time:Instant ;
+    time:inXSDgYear "2022"^^xsd:gYear .
+"""
+
+# The evidence spans of the sample, (start, end) into SAMPLE_TEXT.
+SPANS = [(0, 14), (20, 35), (37, 94), (42, 51), (70, 77), (86, 93)]
+
+
+def _span(text: str, start: int, end: int) -> str:
+    """The Turtle of the evidence span text[start:end], as MODEL.md has the graph write it."""
+    iri = f"<report/cq-civil-affairs-2022/span/{start}-{end}>"
+    quote = f"<report/cq-civil-affairs-2022/span/{start}-{end}#quote>"
+    position = f"<report/cq-civil-affairs-2022/span/{start}-{end}#position>"
+    return f"""
+{iri} a oa:SpecificResource ;
+    oa:hasSource <report/cq-civil-affairs-2022/text> ;
+    oa:hasSelector {quote} , {position} .
+{quote} a oa:TextQuoteSelector ;
+    oa:exact {Literal(text[start:end]).n3()} ;
+    oa:prefix {Literal(text[max(0, start - 16) : start]).n3()} ;
+    oa:suffix {Literal(text[end : end + 16]).n3()} .
+{position} a oa:TextPositionSelector ;
+    oa:start "{start}"^^xsd:nonNegativeInteger ;
+    oa:end "{end}"^^xsd:nonNegativeInteger .
+"""
+
+
+def _sample() -> Graph:
+    turtle = SAMPLE.replace("{text}", Literal(SAMPLE_TEXT).n3()).replace("{length}", str(len(SAMPLE_TEXT)))
+    return Graph().parse(data=turtle + "".join(_span(SAMPLE_TEXT, s, e) for s, e in SPANS), format="turtle")
+
+
+def _validate(data: Graph, shapes: Graph, ontology: Graph, schemes: Graph, **options) -> tuple[bool, Graph, str]:
+    """Validate data as MODEL.md asks: together with the ontology and the concept schemes."""
+    return pyshacl.validate(data + ontology + schemes, shacl_graph=shapes, **options)
+
+
+def test_sample_spans_are_where_the_sample_says() -> None:
+    assert SAMPLE_TEXT[0:14] == "01持续深化社会救助体制改革"
+    assert SAMPLE_TEXT[42:51] == "一门受理、协同办理"
+    assert SAMPLE_TEXT[70:77] == "8.23万件次"
+    assert SAMPLE_TEXT[86:93] == "3025余人次"
+
+
+def test_sample_written_to_model_md_conforms(shapes: Graph, ontology: Graph, schemes: Graph) -> None:
+    conforms, _, text = _validate(_sample(), shapes, ontology, schemes)
+    assert conforms, text
+
+
+def test_ontology_and_schemes_alone_conform(shapes: Graph, ontology: Graph, schemes: Graph) -> None:
+    conforms, _, text = _validate(Graph(), shapes, ontology, schemes)
+    assert conforms, text
+
+
+UPDATE_PROLOGUE = f"""
+BASE <{BASE}>
+PREFIX rkg: <{RKG}>
+PREFIX rdfs: <{RDFS}>
+PREFIX xsd: <{XSD}>
+PREFIX skos: <{SKOS}>
+PREFIX oa: <{OA}>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#>
+PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
+"""
+
+
+def _updated_sample(update: str) -> Graph:
+    sample = _sample()
+    sample.update(UPDATE_PROLOGUE + update)
+    return sample
+
+
+def test_a_report_without_english_curation_builds_with_warnings(
+    shapes: Graph, ontology: Graph, schemes: Graph
+) -> None:
+    sample = _updated_sample(
+        """
+        DELETE { ?s ?p ?o } WHERE {
+            ?s ?p ?o .
+            FILTER (?p IN (rdfs:label, dcterms:title, dcterms:abstract, skos:prefLabel)
+                    && LANGMATCHES(LANG(?o), "en")
+                    && !STRSTARTS(STR(?s), STR(<period/>)))
+        }"""
+    )
+    conforms, report, text = _validate(sample, shapes, ontology, schemes, allow_warnings=True)
+    assert conforms, text
+    assert set(report.objects(None, SH.resultSeverity)) == {SH.Warning}
+
+
+DCTERMS_TITLE = URIRef("http://purl.org/dc/terms/title")
+R = "report/cq-civil-affairs-2022/"
+
+# (what breaks; the SPARQL Update that breaks it; the focus node of the violation, relative to
+# BASE; the shape that reports it, or its path, or the property of its inverse path)
+BREAKAGES = [
+    (
+        "reform_without_number",
+        f"DELETE WHERE {{ <{R}reform/1> rkg:number ?n }}",
+        R + "reform/1",
+        RKG.number,
+    ),
+    (
+        "reform_title_only_in_english",
+        f'DELETE DATA {{ <{R}reform/1> dcterms:title "持续深化社会救助体制改革"@zh }}',
+        R + "reform/1",
+        DCTERMS_TITLE,
+    ),
+    (
+        "reform_missing_from_its_report",
+        f"DELETE WHERE {{ ?report rkg:hasReform <{R}reform/1> }}",
+        R + "reform/1",
+        RKG.hasReform,
+    ),
+    (
+        "measure_not_listed_by_its_reform",
+        "DELETE WHERE { ?reform rkg:hasMeasure ?measure }",
+        R + "reform/1/measure/1",
+        RKGSH.MeasureKindShape,
+    ),
+    (
+        "programme_listed_as_an_item",
+        f"INSERT DATA {{ <{R}reform/1> rkg:hasMeasure <programme/one-door> }}",
+        "programme/one-door",
+        RKGSH.MeasureItemShape,
+    ),
+    (
+        "programme_without_kind",
+        "DELETE WHERE { <programme/one-door> rkg:programmeKind ?kind }",
+        "programme/one-door",
+        RKG.programmeKind,
+    ),
+    (
+        "indicator_without_unit",
+        f"DELETE WHERE {{ <{R}indicator/1> sdmx-attribute:unitMeasure ?unit }}",
+        R + "indicator/1",
+        URIRef("http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure"),
+    ),
+    (
+        "indicator_unit_outside_the_units_scheme",
+        f"""DELETE DATA {{ <{R}indicator/1> sdmx-attribute:unitMeasure <unit/case-time> }} ;
+            INSERT DATA {{ <{R}indicator/1> sdmx-attribute:unitMeasure <target-group/people-in-difficulty> }}""",
+        "target-group/people-in-difficulty",
+        SKOS.inScheme,
+    ),
+    (
+        "indicator_value_typed_integer",
+        f"""DELETE DATA {{ <{R}indicator/1> sdmx-measure:obsValue "82300"^^xsd:decimal }} ;
+            INSERT DATA {{ <{R}indicator/1> sdmx-measure:obsValue 82300 }}""",
+        R + "indicator/1",
+        URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue"),
+    ),
+    (
+        "qualified_indicator_not_approximate",
+        f"""DELETE DATA {{ <{R}indicator/2> rkg:approximate true }} ;
+            INSERT DATA {{ <{R}indicator/2> rkg:approximate false }}""",
+        R + "indicator/2",
+        RKGSH.QualifierShape,
+    ),
+    (
+        "indicator_in_an_item_of_another_reform",
+        f"DELETE WHERE {{ <{R}reform/1/measure/1> rkg:reform ?reform }}",
+        R + "indicator/1",
+        RKGSH.IndicatorItemShape,
+    ),
+    (
+        "quote_that_is_not_the_text_at_its_position",
+        f"""DELETE DATA {{ <{R}span/70-77#quote> oa:exact "8.23万件次" }} ;
+            INSERT DATA {{ <{R}span/70-77#quote> oa:exact "8.23万件" }}""",
+        R + "span/70-77",
+        RKGSH.SpanTextShape,
+    ),
+    (
+        "prefix_that_is_not_the_text_before_the_span",
+        f"""DELETE WHERE {{ <{R}span/70-77#quote> oa:prefix ?prefix }} ;
+            INSERT DATA {{ <{R}span/70-77#quote> oa:prefix "受理救助" }}""",
+        R + "span/70-77",
+        RKGSH.SpanTextShape,
+    ),
+    (
+        "suffix_that_is_not_the_text_after_the_span",
+        f"""DELETE WHERE {{ <{R}span/70-77#quote> oa:suffix ?suffix }} ;
+            INSERT DATA {{ <{R}span/70-77#quote> oa:suffix "主动" }}""",
+        R + "span/70-77",
+        RKGSH.SpanTextShape,
+    ),
+    (
+        "span_iri_that_is_not_its_position",
+        f"""DELETE {{ ?span ?p ?o }} INSERT {{ <{R}span/1-15> ?p ?o }}
+            WHERE {{ BIND (<{R}span/0-14> AS ?span) ?span ?p ?o }}""",
+        R + "span/1-15",
+        RKGSH.SpanTextShape,
+    ),
+    (
+        "position_that_starts_at_its_end",
+        f"""DELETE DATA {{ <{R}span/70-77#position> oa:start "70"^^xsd:nonNegativeInteger }} ;
+            INSERT DATA {{ <{R}span/70-77#position> oa:start "77"^^xsd:nonNegativeInteger }}""",
+        R + "span/70-77#position",
+        OA["start"],
+    ),
+    (
+        "span_without_position_selector",
+        f"DELETE DATA {{ <{R}span/0-14> oa:hasSelector <{R}span/0-14#position> }}",
+        R + "span/0-14",
+        OA["hasSelector"],
+    ),
+    (
+        "char_count_that_is_not_the_length",
+        f"DELETE WHERE {{ <{R}text> rkg:charCount ?n }} ; INSERT DATA {{ <{R}text> rkg:charCount 95 }}",
+        R + "text",
+        RKGSH.SourceTextLengthShape,
+    ),
+    (
+        "document_title_with_its_title_marks",
+        """DELETE DATA { <document/x-0123456789> dcterms:title "关于改革完善社会救助制度的意见"@zh } ;
+           INSERT DATA { <document/x-0123456789> dcterms:title "《关于改革完善社会救助制度的意见》"@zh }""",
+        "document/x-0123456789",
+        DCTERMS_TITLE,
+    ),
+    (
+        "period_without_beginning",
+        "DELETE WHERE { <period/2022> time:hasBeginning ?beginning }",
+        "period/2022",
+        URIRef("http://www.w3.org/2006/time#hasBeginning"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("update", "focus", "reporter"), [b[1:] for b in BREAKAGES], ids=[b[0] for b in BREAKAGES])
+def test_broken_sample_does_not_conform(
+    update: str, focus: str, reporter: URIRef, shapes: Graph, ontology: Graph, schemes: Graph
+) -> None:
+    conforms, report, text = _validate(_updated_sample(update), shapes, ontology, schemes, allow_warnings=True)
+    assert not conforms
+    reporters = {
+        (report.value(result, SH.focusNode), reported)
+        for result in report.subjects(SH.resultSeverity, SH.Violation)
+        for reported in _reporters(report, result)
+    }
+    assert (URIRef(BASE + focus), reporter) in reporters, text
+
+
+def _reporters(report: Graph, result: Node) -> set[Node]:
+    """What a validation result names: its source shape, its path, and the property of an inverse path."""
+    reported = {report.value(result, SH.sourceShape)}
+    path = report.value(result, SH.resultPath)
+    if path is not None:
+        reported |= {path, *report.objects(path, SH.inversePath)}
+    return reported
+
+
+# ---------------------------------------------------------------------------------------------------
+# Logic: PROV-O keeps activities and entities apart
+# ---------------------------------------------------------------------------------------------------
+
+# What PROV-O (https://www.w3.org/TR/prov-o/) says about the terms the ontology relates to.
+PROV_O_AXIOMS = f"""
+@prefix prov: <{PROV}> .
+@prefix rdfs: <{RDFS}> .
+@prefix owl: <{OWL}> .
+prov:Activity owl:disjointWith prov:Entity .
+prov:Plan rdfs:subClassOf prov:Entity .
+prov:wasDerivedFrom rdfs:domain prov:Entity ; rdfs:range prov:Entity .
+prov:wasAssociatedWith rdfs:domain prov:Activity ; rdfs:range prov:Agent .
+"""
+
+
+def test_nothing_in_the_sample_is_inferred_both_activity_and_entity(ontology: Graph) -> None:
+    graph = _sample() + ontology + Graph().parse(data=PROV_O_AXIOMS, format="turtle")
+    owlrl.DeductiveClosure(owlrl.RDFS_Semantics).expand(graph)
+    both = set(graph.subjects(RDF.type, PROV.Activity)) & set(graph.subjects(RDF.type, PROV.Entity))
+    assert both == set()
+    assert (URIRef(BASE + R + "reform/1"), RDF.type, PROV.Activity) in graph
+    assert (URIRef(BASE + R + "text"), RDF.type, PROV.Entity) in graph
