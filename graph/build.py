@@ -29,7 +29,7 @@ class Paths:
     ontology: Path = PACKAGE.parent / "ontology"
 
     @classmethod
-    def default(cls) -> "Paths":
+    def default(cls) -> Paths:
         from importlib.resources import files
 
         return cls(
@@ -107,7 +107,7 @@ def _ontology_quads(directory: Path, iris: Iris):
     for index, name in enumerate(("reformkg.ttl", "schemes.ttl")):
         labels: dict[str, BlankNode] = {}
 
-        def stable(term):
+        def stable(term, labels=labels, index=index):
             if isinstance(term, BlankNode):
                 return labels.setdefault(term.value, BlankNode(f"o{index}b{len(labels)}"))
             return _rebase(term, iris)

@@ -21,10 +21,10 @@ _TITLE_ISSUERS = re.compile(rf"^((?:[{_CJK}]{{2,14}}[\s、]+)*[{_CJK}]{{2,14}})�
 _ISSUING_VERBS = ("修订出台", "印发", "出台", "制定", "编制", "发布", "修订")
 _CO_ISSUE = re.compile(rf"联合([{_CJK}]{{2,14}}(?:、[{_CJK}]{{2,14}})*)(?:印发|出台|制定|发布)$")
 _DEPARTMENTS = re.compile(rf"((?:[{_CJK}]{{2,8}}、)+[{_CJK}]{{2,8}})等(?:有关)?部门")
-_DEPARTMENT_AND = re.compile(rf"(?<![{_CJK}])?([{_CJK}]{{2}})和其他有关部门")
+_DEPARTMENT_AND = re.compile(rf"([{_CJK}]{{2}})和其他有关部门")
 _DISTRICTS = re.compile(rf"(?:[{_CJK}]{{2}}[区县市]、)+[{_CJK}]{{2}}[区县市]")
 _LEADING_VERB = re.compile(r"^(?:明确|推动|加强|会同|联合|协调|组织|指导|由|与|和)")
-_WHOLE_PLACE = ("全市", "本市")
+_WHOLE_PLACE = ("全市", "本市", "全省", "本省", "全区", "全州")
 # Legislatures, not the reporting agency, enact regulations (条例): issuing verbs do not make the
 # publisher their issuer.
 _ENACTED = ("条例", "法")
@@ -75,7 +75,7 @@ def gazetteer(text: str, within: Span, curation: Curation, kind: str) -> list[Me
     return sorted(found, key=lambda m: m.span.start)
 
 
-def places(text: str, within: Span, curation: Curation, home: Entity | None) -> list[Mention]:
+def places(text: str, within: Span, curation: Curation, home: Entity) -> list[Mention]:
     """Curated places, districts in lists (巴南区、永川区、大足区), and 全市 as the report's own place."""
     found = gazetteer(text, within, curation, "place")
     known = {(m.span.start, m.span.end) for m in found}
@@ -90,11 +90,10 @@ def places(text: str, within: Span, curation: Curation, home: Entity | None) -> 
                 continue
             slug, entity = slug_for("place", name, curation)
             found.append(Mention("place", slug, name, span, entity))
-    if home is not None:
-        for word in _WHOLE_PLACE:
-            for m in re.finditer(word, text[within.start : within.end]):
-                span = Span(within.start + m.start(), within.start + m.end())
-                found.append(Mention("place", home.slug, word, span, home))
+    for word in _WHOLE_PLACE:
+        for m in re.finditer(word, text[within.start : within.end]):
+            span = Span(within.start + m.start(), within.start + m.end())
+            found.append(Mention("place", home.slug, word, span, home))
     return sorted(found, key=lambda m: m.span.start)
 
 
@@ -125,7 +124,7 @@ def agencies(text: str, within: Span, curation: Curation) -> list[Mention]:
     return sorted(found, key=lambda m: m.span.start)
 
 
-def citations(text: str, within: Span, curation: Curation, publisher: Entity | None) -> list[Citation]:
+def citations(text: str, within: Span, curation: Curation, publisher: Entity) -> list[Citation]:
     """Every 《…》 in the range with the issuers the sentence gives it."""
     result = []
     previous_end = -1
@@ -166,7 +165,7 @@ def citations(text: str, within: Span, curation: Curation, publisher: Entity | N
         publisher_issues = verb is not None and not title.endswith(_ENACTED) and not lead and not (
             listed and any(i.span.end == m.start() for i in issuers)
         )
-        if publisher is not None and (co or publisher_issues):
+        if co or publisher_issues:
             issuers.append(Mention("agency", publisher.slug, publisher.zh, document.span, publisher))
         result.append(Citation(document, tuple(issuers), verb))
         previous_end, previous_verb = m.end(), verb

@@ -5,7 +5,7 @@ graph holds the English labels, summaries and Wikidata links, so each can be tra
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from pyoxigraph import Literal, NamedNode, Quad
 

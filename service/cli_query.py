@@ -29,9 +29,9 @@ def _table(solutions) -> str:
     names = [v.value for v in solutions.variables]
     rows = [[_cell(s[name]) for name in names] for s in solutions]
     widths = [max([len(n)] + [_width(r[i]) for r in rows]) for i, n in enumerate(names)]
-    lines = [" | ".join(_pad(n, w) for n, w in zip(names, widths))]
+    lines = [" | ".join(_pad(n, w) for n, w in zip(names, widths, strict=True))]
     lines.append("-+-".join("-" * w for w in widths))
-    lines += [" | ".join(_pad(c, w) for c, w in zip(row, widths)) for row in rows]
+    lines += [" | ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)) for row in rows]
     return "\n".join(lines) + f"\n({len(rows)} rows)\n"
 
 

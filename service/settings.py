@@ -91,7 +91,7 @@ class Settings:
     def dataset_file(self) -> Path:
         return self.data_dir / "dataset" / "reformkg.nq"
 
-    def with_(self, **changes: Any) -> "Settings":
+    def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 
