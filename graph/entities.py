@@ -24,7 +24,7 @@ _DEPARTMENTS = re.compile(rf"((?:[{_CJK}]{{2,8}}、)+[{_CJK}]{{2,8}})等(?:有�
 _DEPARTMENT_AND = re.compile(rf"([{_CJK}]{{2}})和其他有关部门")
 _DISTRICTS = re.compile(rf"(?:[{_CJK}]{{2}}[区县市]、)+[{_CJK}]{{2}}[区县市]")
 _LEADING_VERB = re.compile(r"^(?:明确|推动|加强|会同|联合|协调|组织|指导|由|与|和)")
-_WHOLE_PLACE = ("全市", "本市", "全省", "本省", "全区", "全州")
+_WHOLE_PLACE = ("全市", "本市", "全省", "本省")
 # Legislatures, not the reporting agency, enact regulations (条例): issuing verbs do not make the
 # publisher their issuer.
 _ENACTED = ("条例", "法")

@@ -87,6 +87,14 @@ class SparqlText:
         keywords = ("USING", "WITH") if update else ("FROM",)
         return any(t.starts(k) for t in self.tokens for k in keywords)
 
+    def form(self) -> str | None:
+        """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of them in the text is the query's form."""
+        for token in self.tokens:
+            for form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                if token.is_(form):
+                    return form
+        return None
+
     def prefixes(self) -> dict[str, str]:
         """The declared prefixes, the last declaration of each winning (for output only)."""
         return {name: iris[-1] for name, iris in self._declared().items()}

@@ -75,16 +75,19 @@ class Backend(Protocol):
         Raises QuerySyntaxError, BadRequest, Forbidden, QueryTimeout (nothing applied), EngineFailure.
         """
 
-    def graph_get(self, graph: str | None, media_type: str) -> Iterable[bytes]:
+    def graph_get(self, graph: str | None, media_type: str) -> QueryResponse:
         """Serialise a named graph (None: the default graph). Raises NotFound if absent."""
 
-    def dataset_get(self, media_type: str) -> Iterable[bytes]:
+    def dataset_get(self, media_type: str) -> QueryResponse:
         """Serialise every graph of the store (N-Quads or TriG)."""
 
-    def graph_replace(self, graph: str | None, payloads: Sequence[Payload]) -> bool:
-        """PUT: replace the graph's content in one transaction; returns True if the graph was created."""
+    def graph_replace(self, graph: str | None, payloads: Sequence[Payload], *, base_iri: str | None = None) -> bool:
+        """PUT: replace the graph's content in one transaction; returns True if the graph was created.
 
-    def graph_add(self, graph: str | None, payloads: Sequence[Payload]) -> bool:
+        Relative IRIs in the payloads resolve against `base_iri`, else against the graph's IRI.
+        """
+
+    def graph_add(self, graph: str | None, payloads: Sequence[Payload], *, base_iri: str | None = None) -> bool:
         """POST: merge triples into the graph in one transaction; returns True if the graph was created."""
 
     def graph_delete(self, graph: str | None) -> None:

@@ -1,120 +1,138 @@
-"""The embedded on-disk Oxigraph store as a `Backend` (in-process evaluation)."""
+"""The embedded on-disk Oxigraph store as a `Backend`: every query and write runs in an engine process.
+
+The web process never opens the store: queries go to a pool of engine processes reading immutable
+snapshots (executor.py, worker.py, store/snapshots.py), writes to a writer process. Text is checked
+here (guards.py) before any engine sees it, whatever view it came from.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from pyoxigraph import (
-    DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Store, parse,
-)
-
-from .. import negotiation
-from ..errors import NotFound, QuerySyntaxError, UnsupportedMediaType
+from .. import guards
+from ..errors import NotAcceptable
+from ..executor import Answer, Executor
 from ..settings import Settings
-from .base import GRAPH_TYPES, RESULT_TYPES, QueryRequest, QueryResponse
-from .formats import RDF_FORMATS, RESULT_FORMATS
+from . import snapshots
+from .base import GRAPH_TYPES, RESULT_TYPES, Payload, QueryRequest, QueryResponse
+from .formats import negotiate
 from .install import current_store
-from .terms import parse_term
 
 
 class StoreMissing(Exception):
     """No dataset has been built into the data directory yet."""
 
 
-@dataclass
+def _lower(requested: float | None, configured: float, setting: str) -> tuple[float, str]:
+    """A limit a request may lower but never raise, and what set it (for the error message)."""
+    if requested is not None and requested < configured:
+        return requested, "the request"
+    return configured, setting
+
+
 class EmbeddedStore:
-    store: Store
+    def __init__(self, settings: Settings, executor: Executor) -> None:
+        self.settings = settings
+        self.executor = executor
 
     @classmethod
-    def open(cls, settings: Settings, read_only: bool = True) -> "EmbeddedStore":
-        path = current_store(settings.data_dir)
-        if path is None:
+    def open(cls, settings: Settings) -> "EmbeddedStore":
+        if current_store(settings.data_dir) is None:
             raise StoreMissing(f"no store in {settings.data_dir}; run `reformkg build` first")
-        return cls(Store.read_only(str(path)) if read_only else Store(str(path)))
+        snapshots.ensure(settings.data_dir)
+        return cls(settings, Executor(settings.data_dir, settings.query_workers))
 
     def query(self, request: QueryRequest) -> QueryResponse:
-        options: dict = {"substitutions": {k: parse_term(v) for k, v in request.substitutions.items()}}
-        if request.default_graphs:
-            options["default_graph"] = [NamedNode(g) for g in request.default_graphs]
-        else:
-            options["use_default_graph_as_union"] = True
-        if request.named_graphs:
-            options["named_graphs"] = [NamedNode(g) for g in request.named_graphs]
-        try:
-            from pyoxigraph import Variable
+        s = self.settings
+        text = guards.check(request.query, s, update=False)
+        _acceptable(request.accept)
+        timeout, source = _lower(request.timeout, s.query_timeout, "query_timeout")
+        max_rows, rows_source = _lower(request.max_rows, s.max_result_rows, "max_result_rows")
+        job = {
+            "op": "query",
+            "query": request.query,
+            "accept": request.accept,
+            "default_graphs": list(request.default_graphs),
+            "named_graphs": list(request.named_graphs),
+            # The default graph is the union of all graphs unless the request or the query names a dataset.
+            "union": not text.declares_dataset(update=False),
+            "substitutions": dict(request.substitutions),
+            "base_iri": request.base_iri,
+            "max_rows": int(max_rows),
+            "rows_limit": rows_source,
+            "max_bytes": s.max_result_bytes,
+            "form": "DESCRIBE" if text.form() == "DESCRIBE" else "CONSTRUCT",
+            "prefixes": text.prefixes(),
+        }
+        return _response(self.executor.stream(job, timeout, _exceeded("query", timeout, source), s.buffer_bytes))
 
-            options["substitutions"] = {Variable(k): v for k, v in options["substitutions"].items()}
-            result = self.store.query(request.query, base_iri=request.base_iri, **options)
-        except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from exc
-        if isinstance(result, QueryTriples):
-            media = negotiation.choose(request.accept, list(GRAPH_TYPES), "CONSTRUCT and DESCRIBE results")
-            return QueryResponse("CONSTRUCT", media, [result.serialize(format=RDF_FORMATS[media])])
-        media = negotiation.choose(request.accept, list(RESULT_TYPES), "SELECT and ASK results")
-        form = "ASK" if isinstance(result, QueryBoolean) else "SELECT"
-        assert isinstance(result, (QueryBoolean, QuerySolutions))
-        return QueryResponse(form, media, [result.serialize(format=RESULT_FORMATS[media])])
+    def update(self, text: str, timeout: float, *, base_iri: str | None = None,
+               using_graphs: Sequence[str] = (), using_named_graphs: Sequence[str] = ()) -> None:
+        scanned = guards.check(text, self.settings, update=True)
+        if using_graphs or using_named_graphs:
+            text = scanned.with_using(using_graphs, using_named_graphs)
+        self._write({"op": "update", "text": text, "base_iri": base_iri}, timeout)
 
-    def _graph(self, graph: str | None):
-        return DefaultGraph() if graph is None else NamedNode(graph)
+    def graph_get(self, graph: str | None, media_type: str) -> QueryResponse:
+        return self._dump({"graph": graph, "dataset": False, "media_type": media_type})
 
-    def graph_exists(self, graph: str | None) -> bool:
-        return graph is None or self.store.contains_named_graph(NamedNode(graph))
+    def dataset_get(self, media_type: str) -> QueryResponse:
+        return self._dump({"graph": None, "dataset": True, "media_type": media_type})
 
-    def graph_get(self, graph: str | None, media_type: str) -> Iterator[bytes]:
-        if not self.graph_exists(graph):
-            raise NotFound(f"no graph <{graph}> in this store")
-        fmt = RDF_FORMATS[media_type]
-        yield self.store.dump(format=fmt, from_graph=self._graph(graph))
+    def graph_replace(self, graph: str | None, payloads: Sequence[Payload], *, base_iri: str | None = None) -> bool:
+        return self._write({"op": "put", "graph": graph, "payloads": _pairs(payloads), "base_iri": base_iri or graph})
 
-    def _parse(self, data: bytes, media_type: str, graph: str | None):
-        fmt = RDF_FORMATS.get(media_type)
-        if fmt is None:
-            raise UnsupportedMediaType(f"cannot read {media_type}; send one of " + ", ".join(RDF_FORMATS))
-        try:
-            return list(parse(data, format=fmt, to_graph=self._graph(graph) if not fmt.supports_datasets else None))
-        except SyntaxError as exc:
-            raise QuerySyntaxError(f"the {media_type} body does not parse: {exc}") from exc
-
-    def graph_replace(self, graph: str | None, data: bytes, media_type: str) -> bool:
-        quads = self._parse(data, media_type, graph)
-        existed = self.graph_exists(graph) and graph is not None
-        if graph is None:
-            self.store.clear_graph(DefaultGraph())
-        elif existed:
-            self.store.clear_graph(NamedNode(graph))
-        self.store.extend(quads)
-        if graph is not None and not quads:
-            self.store.add_graph(NamedNode(graph))
-        return not existed and graph is not None
-
-    def graph_add(self, graph: str | None, data: bytes, media_type: str) -> bool:
-        quads = self._parse(data, media_type, graph)
-        created = graph is not None and not self.graph_exists(graph)
-        self.store.extend(quads)
-        if created and not quads:
-            self.store.add_graph(NamedNode(graph))
-        return created
+    def graph_add(self, graph: str | None, payloads: Sequence[Payload], *, base_iri: str | None = None) -> bool:
+        return self._write({"op": "post", "graph": graph, "payloads": _pairs(payloads), "base_iri": base_iri or graph})
 
     def graph_delete(self, graph: str | None) -> None:
-        if graph is None:
-            self.store.clear_graph(DefaultGraph())
-            return
-        if not self.graph_exists(graph):
-            raise NotFound(f"no graph <{graph}> in this store")
-        self.store.remove_graph(NamedNode(graph))
+        self._write({"op": "delete", "graph": graph})
 
-    def update(self, text: str, timeout: float) -> None:
-        try:
-            self.store.update(text)
-        except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from exc
+    def graph_exists(self, graph: str | None) -> bool:
+        return self._value({"op": "exists", "graph": graph})
 
     def named_graphs(self) -> list[str]:
-        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
+        return self._value({"op": "graphs"})
 
     def triple_count(self) -> int:
-        return len(self.store)
+        return self._value({"op": "count"})
 
     def close(self) -> None:
-        self.store = None  # type: ignore[assignment]
+        self.executor.close()
+
+    def _dump(self, job: dict) -> QueryResponse:
+        s = self.settings
+        job = {"op": "dump", "max_bytes": s.max_result_bytes, **job}
+        return _response(self.executor.stream(job, s.query_timeout, _exceeded("read", s.query_timeout, "query_timeout"),
+                                              s.buffer_bytes))
+
+    def _value(self, job: dict):
+        s = self.settings
+        return self.executor.value(job, s.query_timeout, _exceeded("read", s.query_timeout, "query_timeout"))
+
+    def _write(self, job: dict, timeout: float | None = None):
+        timeout, source = _lower(timeout, self.settings.query_timeout, "query_timeout")
+        return self.executor.write(job, timeout, _exceeded("write", timeout, source) + "; nothing was changed")
+
+
+def _exceeded(what: str, timeout: float, source: str) -> str:
+    return f"{what} exceeded the {timeout:g} s limit set by {source}"
+
+
+def _acceptable(accept: str | None) -> None:
+    """406 before any work when the client accepts neither results nor graphs."""
+    try:
+        negotiate(accept, "results")
+    except NotAcceptable:
+        try:
+            negotiate(accept, "graph")
+        except NotAcceptable:
+            raise NotAcceptable("no acceptable format for query results; this endpoint offers "
+                                + ", ".join(RESULT_TYPES + GRAPH_TYPES)) from None
+
+
+def _pairs(payloads: Sequence[Payload]) -> list[tuple[bytes, str]]:
+    return [(p.data, p.media_type) for p in payloads]
+
+
+def _response(answer: Answer) -> QueryResponse:
+    return QueryResponse(answer.form, answer.media_type, answer.body, answer.length)  # type: ignore[arg-type]
