@@ -51,9 +51,13 @@ class BuildResult:
 
 
 def build(paths: Paths | None = None, base: str = DEFAULT_BASE, validate_shapes: bool = True) -> BuildResult:
-    """Extract every report and assemble the dataset; raises BuildError on any invalid input."""
+    """Extract every report and assemble the dataset; raises BuildError on any invalid input.
+
+    IRIs are minted and validated under the default base, which the shapes name; the output is
+    moved under `base` only after validation.
+    """
     paths = paths or Paths.default()
-    iris = Iris(base)
+    iris = Iris()
     try:
         curation = curated.load(paths.curation)
         schemes = read_schemes(paths.ontology / "schemes.ttl")
@@ -78,6 +82,9 @@ def build(paths: Paths | None = None, base: str = DEFAULT_BASE, validate_shapes:
         curation_quads.extend(notes)
     quads.extend(curation_quads)
     quads.extend(_metadata_quads(quads, sources, iris))
+    canonical = quads
+    if base != DEFAULT_BASE:
+        quads = [_rebase_quad(q, Iris(base)) for q in quads]
     lines = sorted({_line(q) for q in quads})
     data = "".join(lines).encode("utf-8")
     graphs: dict[str, int] = {}
@@ -85,11 +92,8 @@ def build(paths: Paths | None = None, base: str = DEFAULT_BASE, validate_shapes:
         graphs[q.graph_name.value] = graphs.get(q.graph_name.value, 0) + 1
     result = BuildResult(data, dict(sorted(graphs.items())), [s.id for s in sources], texts=texts)
     if validate_shapes:
-        union = "".join(sorted({_line(Quad(q.subject, q.predicate, q.object)) for q in quads}))
-        outcome = validate.validate_ntriples(
-            union, paths.ontology / "shapes.ttl",
-            [paths.ontology / "reformkg.ttl", paths.ontology / "schemes.ttl"],
-        )
+        union = "".join(sorted({_line(Quad(q.subject, q.predicate, q.object)) for q in canonical}))
+        outcome = validate.validate_ntriples(union, paths.ontology / "shapes.ttl")
         if not outcome.conforms:
             raise BuildError("the dataset does not conform to ontology/shapes.ttl:\n" + outcome.report())
         result.warnings = [str(w) for w in outcome.warnings]
@@ -110,17 +114,21 @@ def _ontology_quads(directory: Path, iris: Iris):
         def stable(term, labels=labels, index=index):
             if isinstance(term, BlankNode):
                 return labels.setdefault(term.value, BlankNode(f"o{index}b{len(labels)}"))
-            return _rebase(term, iris)
+            return term
 
         for triple in parse(path=str(directory / name), format=RdfFormat.TURTLE):
             yield Quad(stable(triple.subject), triple.predicate, stable(triple.object), graph)
 
 
-def _rebase(term, iris: Iris):
-    """Scheme concepts are written under the default base; the ontology's own IRIs never move."""
-    if isinstance(term, NamedNode) and not term.value.startswith(ONTOLOGY):
-        return NamedNode(iris.rebase(term.value))
-    return term
+def _rebase_quad(quad: Quad, iris: Iris) -> Quad:
+    """Move data IRIs under another base; the ontology's own IRIs never move."""
+
+    def move(term):
+        if isinstance(term, NamedNode) and not term.value.startswith(ONTOLOGY):
+            return NamedNode(iris.rebase(term.value))
+        return term
+
+    return Quad(move(quad.subject), quad.predicate, move(quad.object), move(quad.graph_name))
 
 
 def _metadata_quads(quads: list[Quad], sources, iris: Iris):
@@ -139,7 +147,6 @@ def _metadata_quads(quads: list[Quad], sources, iris: Iris):
     yield add(dataset, DCTERMS.title, Literal("reformkg: 政府改革报告知识图谱", language="zh"))
     yield add(dataset, DCTERMS.title, Literal("reformkg: a knowledge graph of government reform reports", language="en"))
     yield add(dataset, DCTERMS.license, NamedNode("https://creativecommons.org/licenses/by/4.0/"))
-    yield add(dataset, VOID.uriSpace, Literal(iris.base))
     yield add(dataset, VOID.vocabulary, NamedNode(ONTOLOGY + "#"))
     latest = max(s.published for s in sources)
     yield add(dataset, DCTERMS.modified, Literal(latest.isoformat(), datatype=XSD.date))

@@ -133,3 +133,12 @@ PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#>
 PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
 """
+
+
+def test_a_configured_base_moves_every_data_iri_but_not_the_ontology(built):
+    other = build(SOURCE_PATHS, base="http://data.example.org/kg/").nquads.decode("utf-8")
+    assert "https://w3id.org/reformkg/report/" not in other
+    assert "https://w3id.org/reformkg/graph/" not in other
+    assert "<http://data.example.org/kg/report/cq-civil-affairs-2022/reform/1>" in other
+    assert "<https://w3id.org/reformkg/ontology#Reform>" in other
+    assert other.count("\n") == built.nquads.count(b"\n")
