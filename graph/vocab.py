@@ -43,13 +43,17 @@ WD = NS("http://www.wikidata.org/entity/")
 VOID = NS("http://rdfs.org/ns/void#")
 DCAT = NS("http://www.w3.org/ns/dcat#")
 FOAF = NS("http://xmlns.com/foaf/0.1/")
+VANN = NS("http://purl.org/vocab/vann/")
+UNIT = NS("http://qudt.org/vocab/unit/")
+CUR = NS("http://qudt.org/vocab/currency/")
 
 PREFIXES = {
     "rkg": RKG.iri, "rdf": RDF.iri, "rdfs": RDFS.iri, "owl": OWL.iri, "xsd": XSD.iri,
     "skos": SKOS.iri, "org": ORG.iri, "prov": PROV.iri, "dcterms": DCTERMS.iri, "qb": QB.iri,
     "sdmx-measure": SDMX_MEASURE.iri, "sdmx-attribute": SDMX_ATTRIBUTE.iri,
     "sdmx-dimension": SDMX_DIMENSION.iri, "oa": OA.iri, "schema": SCHEMA.iri, "time": TIME.iri,
-    "wd": WD.iri, "void": VOID.iri, "dcat": DCAT.iri,
+    "wd": WD.iri, "void": VOID.iri, "dcat": DCAT.iri, "foaf": FOAF.iri, "vann": VANN.iri,
+    "unit": UNIT.iri, "cur": CUR.iri,
 }
 
 

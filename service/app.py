@@ -2,62 +2,83 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 
-from .errors import ServiceError
+from . import accesslog, cors
+from .errors import PayloadTooLarge, ServiceError
 from .settings import Settings
 
 log = logging.getLogger("reformkg")
 
 
+def blueprints() -> list[Blueprint]:
+    """Every public surface, one blueprint each; add a surface here."""
+    from .views import api, dataset, explore, gsp, health, pages, resources, sparql
+
+    return [sparql.bp, gsp.bp, health.bp, pages.bp, dataset.bp, api.bp, explore.bp, resources.bp]
+
+
 def create_app(settings: Settings, backend=None) -> Flask:
-    """Build the app; `backend` replaces the store the settings name (tests pass their own)."""
+    """Build the app; `backend` replaces the store the settings name (tests pass their own).
+
+    The embedded store starts its engine processes here; `app.extensions["reformkg.backend"].close()`
+    stops them (they also stop when this process exits).
+    """
     app = Flask(__name__)
     app.config["REFORMKG"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body_bytes
     if backend is None:
-        from .store.embedded import EmbeddedStore
+        from .store import open_backend
 
-        backend = EmbeddedStore.open(settings)
+        backend = open_backend(settings)
     app.extensions["reformkg.backend"] = backend
+    accesslog.install(app)
+    cors.install(app)
     _register_errors(app)
-    from .views import sparql
-
-    app.register_blueprint(sparql.bp)
+    for bp in blueprints():
+        app.register_blueprint(bp)
     return app
 
 
 def _register_errors(app: Flask) -> None:
     """The one place errors become HTTP answers: same shape, never a stack trace or a path."""
+    settings: Settings = app.config["REFORMKG"]
 
     @app.before_request
-    def _request_id() -> None:
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+    def _body_size() -> None:
+        if (request.content_length or 0) > settings.max_body_bytes:
+            raise PayloadTooLarge(f"the request body is {request.content_length} bytes; the limit is "
+                                  f"{settings.max_body_bytes}, set by max_body_bytes")
 
     def answer(status: int, title: str, message: str, headers: dict[str, str] | None = None) -> Response:
-        rid = getattr(g, "request_id", "-")
+        rid = accesslog.request_id()
         if "application/json" in (request.headers.get("Accept") or ""):
             response = jsonify(error=title, message=message, status=status, request_id=rid)
         else:
             response = Response(f"{status} {title}: {message}\n", mimetype="text/plain")
         response.status_code = status
-        response.headers["X-Request-Id"] = rid
         response.headers.update(headers or {})
         return response
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> Response:
-        log.info("request %s: %s %s", getattr(g, "request_id", "-"), exc.status, exc.message)
+        level = logging.WARNING if exc.status >= 500 else logging.INFO
+        log.log(level, "request %s: %s %s", accesslog.request_id(), exc.status, exc.message)
         return answer(exc.status, exc.title, exc.message, exc.headers)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        from werkzeug.exceptions import HTTPException
+        from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
         if isinstance(exc, HTTPException):
+            log.info("request %s: %s %s", accesslog.request_id(), exc.code, exc.name)
             headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
-            return answer(exc.code or 500, (exc.name or "error").lower(), exc.description or "", headers)
-        log.exception("request %s failed", getattr(g, "request_id", "-"))
-        return answer(500, "internal error", f"the server failed on this request (request id {g.request_id})")
+            message = exc.description or ""
+            if isinstance(exc, MethodNotAllowed):
+                message = f"{request.method} is not allowed on {request.path}; use {headers.get('Allow', '')}"
+            return answer(exc.code or 500, (exc.name or "error").lower(), message, headers)
+        log.exception("request %s failed", accesslog.request_id())
+        return answer(500, "internal error",
+                      f"the server failed on this request (request id {accesslog.request_id()})")

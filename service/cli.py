@@ -106,6 +106,16 @@ def query(data_dir: Path | None, config_file: Path | None, query: str | None, qu
         raise click.ClickException(str(exc)) from exc
 
 
+def _setting_pairs(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected NAME=VALUE, got {value!r}")
+        pairs[name.strip().replace("-", "_")] = setting
+    return pairs
+
+
 @main.command()
 @_data_dir
 @_config
@@ -113,20 +123,74 @@ def query(data_dir: Path | None, config_file: Path | None, query: str | None, qu
 @click.option("--port", type=int, default=None, help="Port to bind (default 8000).")
 @click.option("--workers", type=int, default=None, help="Web server worker processes.")
 @click.option("--threads", type=int, default=None, help="Threads per worker.")
+@click.option("--query-workers", type=int, default=None, help="Query engine processes per web worker.")
+@click.option("--query-timeout", type=float, default=None, help="Seconds a query or update may run.")
 @click.option("--store", default=None, help="URL of a remote SPARQL server to serve instead of the embedded store.")
-@click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
-def serve(data_dir, config_file, host, port, workers, threads, store, dev) -> None:
+@click.option("--set", "extra", multiple=True, callback=_setting_pairs, metavar="NAME=VALUE",
+              help="Any other setting, e.g. --set max_result_rows=1000 (repeatable).")
+@click.option("--dev", is_flag=True, help="Werkzeug's development server with the reloader.")
+def serve(data_dir, config_file, host, port, workers, threads, query_workers, query_timeout, store, extra,
+          dev) -> None:
     """Serve the SPARQL endpoint and the web pages; builds the dataset first if the store is empty."""
     from .server import run
 
-    settings = _settings(config_file, data_dir=data_dir, host=host, port=port, workers=workers,
-                         threads=threads, store=store)
+    flags = dict(data_dir=data_dir, host=host, port=port, workers=workers, threads=threads,
+                 query_workers=query_workers, query_timeout=query_timeout, store=store)
+    settings = _settings(config_file, **{**extra, **{k: v for k, v in flags.items() if v is not None}})
     from .store.install import current_store
 
     if settings.store is None and current_store(settings.data_dir) is None:
         click.echo(f"no store in {settings.data_dir} yet: building it first")
         run_build(settings)
     run(settings, dev=dev)
+
+
+@main.command()
+@_data_dir
+@_config
+@click.option("--into", "into", required=True, metavar="URL",
+              help="The remote SPARQL server (its root or query URL); credentials from store_user/store_password.")
+@click.option("--file", "nquads", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="An N-Quads file to publish instead of the built dataset.")
+@click.option("--gsp", default=None, help="The server's Graph Store Protocol URL, when it cannot be derived.")
+@click.option("--quiet", is_flag=True, help="Print only the summary.")
+def load(data_dir, config_file, into, nquads, gsp, quiet) -> None:
+    """Publish the built dataset to a remote SPARQL server, replacing each named graph as a whole (GSP PUT)."""
+    import time
+
+    from .errors import ServiceError
+    from .store.publish import publish
+    from .store.remote import RemoteStore
+
+    settings = _settings(config_file, data_dir=data_dir, store=into, store_gsp=gsp)
+    source = nquads or settings.dataset_file
+    if not source.exists():
+        raise click.ClickException(f"no dataset at {source}; run `reformkg build` first or give --file")
+    backend = RemoteStore.open(settings.with_(query_timeout=max(settings.query_timeout, 300.0)))
+    started = time.monotonic()
+    graphs = triples = created = 0
+
+    def report(done) -> None:
+        if not quiet:
+            what = "created " if done.created else "replaced"
+            click.echo(f"  {what} {done.triples:8d} triples  {done.graph or '(default graph)'}")
+
+    try:
+        before = set(backend.named_graphs())
+        for done in publish(source, backend, report):
+            graphs, triples, created = graphs + 1, triples + done.triples, created + done.created
+            before.discard(done.graph)
+    except ServiceError as exc:
+        raise click.ClickException(f"after {graphs} graph(s): {exc.message}") from exc
+    except (OSError, SyntaxError) as exc:
+        raise click.ClickException(f"cannot read {source}: {exc}") from exc
+    finally:
+        backend.close()
+    seconds = time.monotonic() - started
+    click.echo(f"published {triples} triples in {graphs} graphs ({created} new, {graphs - created} replaced) "
+               f"to {backend.where} in {seconds:.1f} s ({triples / max(seconds, 1e-9):,.0f} triples/s)")
+    if before:
+        click.echo(f"{len(before)} other graph(s) on the server were left as they were")
 
 
 if __name__ == "__main__":

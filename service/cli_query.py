@@ -4,7 +4,7 @@ from __future__ import annotations
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QueryTriples, RdfFormat, Store
 
 from .settings import Settings
-from .store.install import current_store
+from .store import snapshots
 
 _RESULT_FORMATS = {"json": QueryResultsFormat.JSON, "csv": QueryResultsFormat.CSV,
                    "tsv": QueryResultsFormat.TSV, "xml": QueryResultsFormat.XML}
@@ -12,10 +12,19 @@ _GRAPH_FORMATS = {"turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES}
 
 
 def run_query(settings: Settings, text: str, fmt: str) -> str:
-    path = current_store(settings.data_dir)
-    if path is None:
+    """Reads the current snapshot (never the primary store, which the server may be writing)."""
+    if snapshots.primary(settings.data_dir) is None:
         raise ValueError(f"no store in {settings.data_dir}; run `reformkg build` first")
-    result = Store.read_only(str(path)).query(text, use_default_graph_as_union=True)
+    snapshots.ensure(settings.data_dir)
+    pin = snapshots.pin(settings.data_dir)
+    try:
+        return _run(Store.read_only(str(pin.path)), text, fmt)
+    finally:
+        pin.release()
+
+
+def _run(store: Store, text: str, fmt: str) -> str:
+    result = store.query(text, use_default_graph_as_union=True)
     if isinstance(result, QueryTriples):
         return result.serialize(format=_GRAPH_FORMATS.get(fmt, RdfFormat.TURTLE)).decode("utf-8")
     if isinstance(result, QueryBoolean) and fmt == "table":

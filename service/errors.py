@@ -78,6 +78,9 @@ class EngineFailure(ServiceError):
     status, title = 500, "query engine failure"
 
 
+ENGINE_FAILED = "the query engine failed on this query"
+
+
 class UpstreamError(ServiceError):
     """The remote SPARQL server failed; status is 502, or 504 when it did not answer in time."""
 

@@ -6,10 +6,15 @@ IRIs `SERVICE` and `LOAD` would fetch, how deep brackets nest, whether the text 
 variables and language tags are single tokens (SPARQL 1.1 §19.8), so a keyword inside them is never
 taken for one.
 
-One trap decides how keywords are matched: pyoxigraph's parser matches a keyword without a word
-boundary, so `SERVICESILENT<…>`, `SERVICEex:x` and `LOADex:x` are SERVICE and LOAD to it. A name is
-therefore taken for SERVICE or LOAD when it starts with one, and every way the rest could be read is
-checked.
+Two traps shape how SERVICE and LOAD are found, both checked against pyoxigraph in the tests:
+
+- its parser matches a keyword without a word boundary, so `SERVICESILENT<…>`, `SERVICEex:x` and
+  `LOADex:x` are SERVICE and LOAD to it: a name is taken for one when it starts with it, and every
+  way the rest could be read is checked;
+- `<` is an IRI or, inside an expression, less-than: `FILTER(?o<1)SERVICE#>` is a comparison, a
+  SERVICE and a comment to it, but an IRI to a lexer that does not know the grammar. Wherever `<`
+  follows an operand, the text is therefore read both ways, and a SERVICE or LOAD either reading
+  finds counts.
 """
 from __future__ import annotations
 
@@ -35,8 +40,9 @@ _TOKEN = re.compile(
             r'(?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)',
             r"(?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)",
             r"(?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
-            # A name never starts with '.', so `?o .SERVICE` is '.' then SERVICE, as the parser reads it.
-            rf"(?P<name>(?:[\w:]|\\[^\s])(?:{_NAME_CHAR}|\.(?={_NAME_CHAR}))*)",
+            r"(?P<number>(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?)",
+            # A name starts with neither '.' nor a digit: `?o .SERVICE` and `0.SERVICE` are SERVICE.
+            rf"(?P<name>(?:[^\W\d]|:|\\[^\s])(?:{_NAME_CHAR}|\.(?={_NAME_CHAR}))*)",
             r"(?P<open>[{(\[])",
             r"(?P<close>[})\]])",
             r"(?P<other>.)",
@@ -46,6 +52,7 @@ _TOKEN = re.compile(
 )
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_PREFIX_NAME = re.compile(r"(?:[^\W\d_](?:[\w.\-]*[\w\-])?)?")
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class SparqlText:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = _tokenize(text)
+        self._readings: list[list[Token]] | None = None
 
     @property
     def depth(self) -> int:
@@ -96,21 +104,41 @@ class SparqlText:
         return None
 
     def prefixes(self) -> dict[str, str]:
-        """The declared prefixes, the last declaration of each winning (for output only)."""
-        return {name: iris[-1] for name, iris in self._declared().items()}
+        """The declared prefixes a Turtle writer can use (absolute IRIs), the last declaration winning."""
+        return {name: iris[-1] for name, iris in self._declared().items()
+                if _absolute(iris[-1]) and _PREFIX_NAME.fullmatch(name)}
 
     def remote_targets(self, keywords: Sequence[str]) -> list[Remote]:
         """Every IRI the keywords (SERVICE, LOAD) could make the engine fetch, read every way it parses."""
         declared = self._declared()
-        found: list[Remote] = []
-        for i, token in enumerate(self.tokens):
-            if token.kind != "name" or i and self.tokens[i - 1].starts("PREFIX"):
-                continue  # `PREFIX service: <…>` declares a prefix, it calls nothing
-            for keyword in keywords:
-                if token.text.upper().startswith(keyword):
-                    rest = token.text[len(keyword):]
-                    found += [Remote(keyword, iri) for iri in _targets(rest, self.tokens[i + 1:], declared)]
+        found = _remotes(self.tokens, keywords, declared, needs_group=False)
+        for reading in self._other_readings():
+            # Another reading of a `<` counts a SERVICE only with its group after it, as the parser
+            # needs: an IRI like <http://x/service?id=1> read as code is no SERVICE.
+            found += _remotes(reading, keywords, declared, needs_group=True)
         return found
+
+    def _other_readings(self) -> list[list[Token]]:
+        """The tokens the text has if a `<` after an operand is less-than instead of an IRI's start.
+
+        Each reading starts at such a `<` and stops once it is back in step with the tokens already
+        read (the rest is the same), so the whole costs little more than one pass.
+        """
+        if self._readings is None:
+            self._readings = []
+            seen = {t.start for t in self.tokens}
+            pending = _ambiguous(self.tokens)
+            done: set[int] = set()
+            while pending:
+                start, depth = pending.pop()
+                if start in done:
+                    continue
+                done.add(start)
+                reading = _reread(self.text, start, depth, seen)
+                seen.update(t.start for t in reading)
+                pending += _ambiguous(reading)
+                self._readings.append(reading)
+        return self._readings
 
     def with_using(self, graphs: Iterable[str], named: Iterable[str]) -> str:
         """The update with USING / USING NAMED clauses put before each operation's WHERE.
@@ -141,7 +169,8 @@ class SparqlText:
         """Every IRI each prefix is declared as, in order (a prefix may be declared more than once)."""
         declared: dict[str, list[str]] = {}
         for i, token in enumerate(self.tokens):
-            if not token.starts("PREFIX"):
+            # `PREFIXe:` and `PREFIX:` are declarations to the parser too, hence no starts() here.
+            if token.kind != "name" or not token.text.upper().startswith("PREFIX"):
                 continue
             rest, following = token.text[len("PREFIX"):], self.tokens[i + 1:]
             if not rest and following and following[0].kind == "name":
@@ -151,42 +180,93 @@ class SparqlText:
         return declared
 
 
+def _tokens(text: str, start: int, depth: int, less_than: int = -1):
+    """Tokens from `start` with `depth` brackets open, the `<` at `less_than` read as an operator."""
+    position = start
+    while position < len(text):
+        if position == less_than:
+            match, kind = None, "other"
+            end = position + 1
+        else:
+            match = _TOKEN.match(text, position)
+            assert match is not None  # `other` matches any character
+            kind, end = match.lastgroup or "other", match.end()
+        if kind not in ("space", "comment"):
+            if kind == "close":
+                depth = max(depth - 1, 0)
+            yield Token(kind, text[position:end], position, depth)
+            if kind == "open":
+                depth += 1
+        position = end
+
+
 def _tokenize(text: str) -> list[Token]:
-    tokens = []
-    depth = 0
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind in ("space", "comment"):
-            continue
-        if kind == "close":
-            depth = max(depth - 1, 0)
-        tokens.append(Token(kind, match.group(), match.start(), depth))
-        if kind == "open":
-            depth += 1
-    return tokens
+    return list(_tokens(text, 0, 0))
 
 
-def _targets(rest: str, following: Sequence[Token], declared: dict[str, list[str]]) -> list[str | None]:
-    """The IRIs that could follow SERVICE or LOAD, given what is left of the keyword's token."""
-    found: list[str | None] = []
+_OPERAND_ENDS = {"var", "string", "langtag", "iri", "number", "name", "close"}
+
+
+def _ambiguous(tokens: list[Token]) -> list[tuple[int, int]]:
+    """Where an IRI token follows an operand, so that its `<` could be less-than: (start, depth)."""
+    return [(t.start, t.depth) for prev, t in zip(tokens, tokens[1:])
+            if t.kind == "iri" and prev.kind in _OPERAND_ENDS]
+
+
+def _reread(text: str, start: int, depth: int, seen: set[int], settle: int = 4) -> list[Token]:
+    """Read from `start` with that `<` as less-than, until `settle` tokens in a row start where a
+    token was read already, none of them a name that could be SERVICE, LOAD or SILENT (a keyword
+    needs the tokens after it in this reading)."""
+    reading: list[Token] = []
+    in_step = 0
+    for token in _tokens(text, start, depth, less_than=start):
+        reading.append(token)
+        keywordish = token.kind == "name" and token.text.upper().startswith(("SERVICE", "LOAD", "SILENT"))
+        in_step = in_step + 1 if token.start in seen and not keywordish else 0
+        if in_step >= settle:
+            break
+    return reading
+
+
+def _remotes(tokens: list[Token], keywords: Sequence[str], declared: dict[str, list[str]],
+             needs_group: bool) -> list[Remote]:
+    found: list[Remote] = []
+    for i, token in enumerate(tokens):
+        if token.kind != "name" or i and tokens[i - 1].starts("PREFIX"):
+            continue  # `PREFIX service: <…>` declares a prefix, it calls nothing
+        for keyword in keywords:
+            if token.text.upper().startswith(keyword):
+                rest = token.text[len(keyword):]
+                for iri, after in _targets(rest, tokens[i + 1:], declared):
+                    if not needs_group or keyword != "SERVICE" or after is not None and after.text == "{":
+                        found.append(Remote(keyword, iri))
+    return found
+
+
+def _targets(rest: str, following: Sequence[Token], declared: dict[str, list[str]]
+             ) -> list[tuple[str | None, Token | None]]:
+    """The IRIs that could follow SERVICE or LOAD, given what is left of the keyword's token, each
+    with the token after it."""
+    found: list[tuple[str | None, Token | None]] = []
+    after = following[0] if following else None
     if rest:
         if rest.upper().startswith("SILENT"):
             found += _targets(rest[len("SILENT"):], following, declared)
         if ":" in rest:
-            found += _expand(rest, declared)
+            found += [(iri, after) for iri in _expand(rest, declared)]
         return found
     if not following:
         return found
-    target = following[0]
+    target, after = following[0], (following[1] if len(following) > 1 else None)
     if target.kind == "iri":
-        return [_absolute(_unescape(target.text[1:-1]))]
+        return [(_absolute(_unescape(target.text[1:-1])), after)]
     if target.kind == "var":
-        return [None]
+        return [(None, after)]
     if target.kind == "name":
         if target.text.upper().startswith("SILENT"):
             found += _targets(target.text[len("SILENT"):], following[1:], declared)
         if ":" in target.text:
-            found += _expand(target.text, declared)
+            found += [(iri, after) for iri in _expand(target.text, declared)]
     return found
 
 

@@ -81,13 +81,13 @@ class Backend(Protocol):
     def dataset_get(self, media_type: str) -> QueryResponse:
         """Serialise every graph of the store (N-Quads or TriG)."""
 
-    def graph_replace(self, graph: str | None, payloads: Sequence[Payload], *, base_iri: str | None = None) -> bool:
+    def graph_replace(self, graph: str | None, payloads: Sequence[Payload]) -> bool:
         """PUT: replace the graph's content in one transaction; returns True if the graph was created.
 
-        Relative IRIs in the payloads resolve against `base_iri`, else against the graph's IRI.
+        Relative IRIs in the payloads resolve against the graph's IRI.
         """
 
-    def graph_add(self, graph: str | None, payloads: Sequence[Payload], *, base_iri: str | None = None) -> bool:
+    def graph_add(self, graph: str | None, payloads: Sequence[Payload]) -> bool:
         """POST: merge triples into the graph in one transaction; returns True if the graph was created."""
 
     def graph_delete(self, graph: str | None) -> None:

@@ -39,7 +39,9 @@ class EmbeddedStore:
         if current_store(settings.data_dir) is None:
             raise StoreMissing(f"no store in {settings.data_dir}; run `reformkg build` first")
         snapshots.ensure(settings.data_dir)
-        return cls(settings, Executor(settings.data_dir, settings.query_workers))
+        executor = Executor(settings.data_dir, settings.query_workers, writable=bool(settings.update_token),
+                            offline=not settings.federation_allow.split())
+        return cls(settings, executor)
 
     def query(self, request: QueryRequest) -> QueryResponse:
         s = self.settings
@@ -78,11 +80,11 @@ class EmbeddedStore:
     def dataset_get(self, media_type: str) -> QueryResponse:
         return self._dump({"graph": None, "dataset": True, "media_type": media_type})
 
-    def graph_replace(self, graph: str | None, payloads: Sequence[Payload], *, base_iri: str | None = None) -> bool:
-        return self._write({"op": "put", "graph": graph, "payloads": _pairs(payloads), "base_iri": base_iri or graph})
+    def graph_replace(self, graph: str | None, payloads: Sequence[Payload]) -> bool:
+        return self._write({"op": "put", "graph": graph, "payloads": _pairs(payloads), "base_iri": graph})
 
-    def graph_add(self, graph: str | None, payloads: Sequence[Payload], *, base_iri: str | None = None) -> bool:
-        return self._write({"op": "post", "graph": graph, "payloads": _pairs(payloads), "base_iri": base_iri or graph})
+    def graph_add(self, graph: str | None, payloads: Sequence[Payload]) -> bool:
+        return self._write({"op": "post", "graph": graph, "payloads": _pairs(payloads), "base_iri": graph})
 
     def graph_delete(self, graph: str | None) -> None:
         self._write({"op": "delete", "graph": graph})

@@ -26,12 +26,13 @@ RDF_FORMATS: dict[str, RdfFormat] = {
 }
 
 # What each kind of answer is offered as: SELECT/ASK results, CONSTRUCT/DESCRIBE graphs, one graph of
-# the store (Graph Store Protocol), the whole dataset.
+# the store (Graph Store Protocol), the whole dataset, a resource's page or description (an IRI under the base).
 OFFERS: dict[str, tuple[str, ...]] = {
     "results": RESULT_TYPES,
     "graph": GRAPH_TYPES,
     "triples": GRAPH_TYPES[:4],
     "dataset": ("application/n-quads", "application/trig"),
+    "resource": ("text/html", *GRAPH_TYPES[:4]),
 }
 _ALIASES: dict[str, dict[str, str]] = {
     "results": {
@@ -48,11 +49,13 @@ _ALIASES: dict[str, dict[str, str]] = {
     },
 }
 _ALIASES["triples"] = _ALIASES["graph"]
+_ALIASES["resource"] = {"application/xhtml+xml": "text/html", **_ALIASES["graph"]}
 _WHAT = {
     "results": "SELECT and ASK results",
     "graph": "CONSTRUCT and DESCRIBE results",
     "triples": "a graph",
     "dataset": "the whole dataset",
+    "resource": "this resource",
 }
 
 # `format=` values for links in browsers; each names its results and its graph media type, and the

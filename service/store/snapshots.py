@@ -51,16 +51,38 @@ def swap_link(link: Path, target: Path) -> None:
     os.replace(tmp, link)
 
 
+class WriteLock:
+    """The data directory's exclusive write lock (an flock, which the kernel releases if the holder dies)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "write.lock"
+        self._fd = -1
+
+    @property
+    def held(self) -> bool:
+        return self._fd >= 0
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
 @contextmanager
 def write_lock(data_dir: Path) -> Iterator[None]:
-    """Hold the data directory's exclusive write lock; the kernel releases it if the holder dies."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(data_dir / "write.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the write lock for the block."""
+    lock = WriteLock(data_dir)
+    lock.acquire()
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(fd)
+        lock.release()
 
 
 def generation(data_dir: Path) -> str | None:

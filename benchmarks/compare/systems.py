@@ -1,0 +1,417 @@
+"""The systems under test: each is started here on 127.0.0.1 with a free port, loaded, and stopped.
+
+Every server runs in its own session (process group), so stopping it ends its workers too (gunicorn's,
+reformkg's query engines) and nothing is left behind. A system that cannot start raises
+`Unavailable` with the reason; the harness records it and goes on with the others.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SPARQL_QUERY = "application/sparql-query"
+FORM = "application/x-www-form-urlencoded"
+
+
+class Unavailable(Exception):
+    """The system cannot be installed, loaded or started here; the message says why."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how a running system takes a query: POST with `application/sparql-query`, or a form."""
+
+    url: str
+    body: str = SPARQL_QUERY
+
+    def encode(self, query: str) -> bytes:
+        if self.body == FORM:
+            return urllib.parse.urlencode({"query": query}).encode()
+        return query.encode()
+
+    def post(self, query: str, accept: str, timeout: float) -> tuple[int, str, bytes]:
+        """One query; returns (status, content type, body). Raises OSError when nothing answers."""
+        req = urllib.request.Request(self.url, data=self.encode(query), method="POST",
+                                     headers={"Content-Type": self.body, "Accept": accept})
+        return fetch(req, timeout)
+
+
+def fetch(req: urllib.request.Request | str, timeout: float) -> tuple[int, str, bytes]:
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Process:
+    """A child in a session of its own, its output in a log file."""
+
+    def __init__(self, args: list[str], log: Path, cwd: Path | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        self.args = args
+        self.log = log
+        with open(log, "ab") as out:
+            self.popen = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                          cwd=cwd, env=env, start_new_session=True)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def rss_bytes(self) -> int:
+        """Resident memory of every process in the session, added up (all workers together)."""
+        total = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                sid = int(stat.rsplit(")", 1)[1].split()[3])
+                if sid != self.pid:
+                    continue
+                for line in (entry / "status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            except (OSError, ValueError, IndexError):
+                continue
+        return total
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM to the whole session, SIGKILL to what is left after `grace` seconds."""
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(self.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                self.popen.wait(wait)
+            except subprocess.TimeoutExpired:
+                continue
+            if not _session_alive(self.pid):
+                return
+        if _session_alive(self.pid):
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _session_alive(sid: int) -> bool:
+    try:
+        os.killpg(sid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def timed(args: list[str], log: Path, timeout: float, **kw) -> float:
+    """Run a loading command to completion; its wall time in seconds. Raises Unavailable on failure."""
+    start = time.perf_counter()
+    with open(log, "ab") as out:
+        try:
+            done = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                  timeout=timeout, start_new_session=True, **kw)
+        except subprocess.TimeoutExpired:
+            raise Unavailable(f"{args[0]} did not finish within {timeout:.0f} s") from None
+        except OSError as exc:
+            raise Unavailable(f"{args[0]} could not run: {exc}") from None
+    if done.returncode:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-8:])
+        raise Unavailable(f"`{' '.join(args[:3])} …` exited {done.returncode}: {tail}")
+    return time.perf_counter() - start
+
+
+@dataclass
+class Data:
+    """What every system loads: one N-Quads file, its named graphs and size."""
+
+    nquads: Path
+    graphs: list[str]
+    quads: int
+    source: str
+    reformkg_dir: Path | None = None  # a reformkg data dir already holding this data (the built report)
+    build_seconds: float | None = None
+
+
+@dataclass
+class System:
+    """A server under test. Subclasses load the data and start it in `start`."""
+
+    name: str
+    work: Path
+    endpoint: Endpoint | None = None
+    process: Process | None = None
+    load_seconds: float | None = None
+    notes: list[str] = field(default_factory=list)
+    version: str = ""
+
+    kind = "http"
+
+    def start(self, data: Data, ready_timeout: float) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+
+    def rss_bytes(self) -> int | None:
+        return self.process.rss_bytes() if self.process else None
+
+    def wait_ready(self, timeout: float) -> None:
+        """Poll with a tiny ASK until the server answers 200; raises Unavailable if it dies or times out."""
+        assert self.endpoint and self.process
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            if not self.process.alive():
+                raise Unavailable(f"{self.name} exited during start-up: {self.process.tail()}")
+            try:
+                status, _, body = self.endpoint.post("ASK { ?s ?p ?o }", "application/sparql-results+json", 5)
+                if status == 200:
+                    return
+                last = f"HTTP {status}: {body[:200]!r}"
+                if status != 503:  # it is up and fails (not "starting, come back"): waiting will not help
+                    break
+            except OSError as exc:
+                last = str(exc)
+            time.sleep(0.25)
+        raise Unavailable(f"{self.name} did not answer a query within {timeout:.0f} s ({last}); "
+                          f"log: {self.process.tail()}")
+
+
+def _tool(name: str, hint: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise Unavailable(f"`{name}` is not on PATH ({hint})")
+    return path
+
+
+def _version(args: list[str]) -> str:
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    text = (out.stdout or out.stderr).strip().splitlines()
+    return text[0].strip() if text else "unknown"
+
+
+class ReformKG(System):
+    """`reformkg serve` on its embedded on-disk store (or on a remote store with `store_url`)."""
+
+    def __init__(self, name: str, work: Path, serve_args: list[str], store_url: str | None = None) -> None:
+        super().__init__(name, work)
+        self.serve_args = serve_args
+        self.store_url = store_url
+
+    def start(self, data: Data, ready_timeout: float) -> None:
+        exe = _tool("reformkg", "pip install -e .")
+        self.version = _version([exe, "--version"])
+        if self.store_url:
+            # An empty data directory: with --store, reformkg must not build or open a store of its own.
+            data_dir = self.work / "data"
+            self.notes.append(f"`--store {self.store_url}`: queries go to that server; load = its load")
+        elif data.reformkg_dir is not None:
+            data_dir = data.reformkg_dir
+            self.load_seconds = data.build_seconds
+            self.notes.append("load = `reformkg build` (extract, validate, bulk load), timed once")
+        else:
+            data_dir = self.work / "data"
+            self.load_seconds = timed([sys.executable, "-c", _INSTALL, str(data.nquads), str(data_dir)],
+                                      self.work / "load.log", timeout=3600)
+            self.notes.append("load = reformkg's store install (bulk load, flush, optimize, snapshot)")
+        port = free_port()
+        args = [exe, "serve", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port),
+                *self.serve_args]
+        if self.store_url:
+            args += ["--store", self.store_url]
+        self.process = Process(args, self.work / "serve.log")
+        self.endpoint = Endpoint(f"http://127.0.0.1:{port}/sparql")
+        self.wait_ready(ready_timeout)
+        if self.store_url and (data_dir / "store").exists():
+            raise Unavailable(f"`reformkg serve --store {self.store_url}` built a store of its own instead")
+
+    @property
+    def base(self) -> str:
+        assert self.endpoint
+        return self.endpoint.url.rsplit("/sparql", 1)[0]
+
+
+# reformkg has no command that loads an arbitrary N-Quads file, so the harness calls the same install
+# function `reformkg build` uses.
+_INSTALL = """
+import sys
+from pathlib import Path
+from reformkg.service.store.install import install
+install(Path(sys.argv[1]), Path(sys.argv[2]))
+"""
+
+
+class OxigraphServer(System):
+    """The Rust server from `pip install oxigraph`: `oxigraph load`, then `serve-read-only`."""
+
+    def start(self, data: Data, ready_timeout: float) -> None:
+        exe = _tool("oxigraph", "pip install oxigraph")
+        self.version = _version([exe, "--version"])
+        location = self.work / "store"
+        self.load_seconds = timed([exe, "load", "--location", str(location), "--file", str(data.nquads)],
+                                  self.work / "load.log", timeout=3600)
+        port = free_port()
+        self.process = Process([exe, "serve-read-only", "--location", str(location),
+                                "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                               self.work / "serve.log")
+        self.endpoint = Endpoint(f"http://127.0.0.1:{port}/query")
+        self.notes.append("serve-read-only --union-default-graph")
+        self.wait_ready(ready_timeout)
+
+
+class RdflibEndpoint(System):
+    """rdflib-endpoint (FastAPI + uvicorn) over an rdflib Dataset with default_union=True."""
+
+    def start(self, data: Data, ready_timeout: float) -> None:
+        exe = _tool("rdflib-endpoint", "pip install rdflib-endpoint uvicorn")
+        self.version = "rdflib-endpoint " + _pip_version("rdflib-endpoint") + ", rdflib " + _pip_version("rdflib")
+        port = free_port()
+        start = time.perf_counter()
+        self.process = Process([exe, "serve", str(data.nquads), "--host", "127.0.0.1", "--port", str(port)],
+                               self.work / "serve.log")
+        self.endpoint = Endpoint(f"http://127.0.0.1:{port}/")  # its CLI serves SPARQL at the root
+        self.wait_ready(ready_timeout)
+        self.load_seconds = time.perf_counter() - start
+        self.notes.append("load = start-up until the first answer (it parses the file in memory)")
+
+
+def _pip_version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+_VIRTUOSO_INI = """[Database]
+DatabaseFile = {work}/virtuoso.db
+ErrorLogFile = {work}/virtuoso.log
+LockFile = {work}/virtuoso.lck
+TransactionFile = {work}/virtuoso.trx
+xa_persistent_file = {work}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {work}/virtuoso-temp.db
+TransactionFile = {work}/virtuoso-temp.trx
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+MaxClientConnections = 64
+CheckpointInterval = 0
+CaseMode = 2
+DirsAllowed = ., {data_dir}
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty}
+ThreadsPerQuery = 2
+AsyncQueueMaxThreads = 10
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = /var/lib/virtuoso-opensource-7/vsp
+MaxClientConnections = 64
+ServerThreads = 64
+MaxKeepAlives = 64
+KeepAliveTimeout = 10
+Charset = UTF-8
+EnabledGzipContent = 0
+
+[SPARQL]
+ResultSetMaxRows = 10000000
+MaxQueryExecutionTime = 600
+MaxQueryCostEstimationTime = 0
+"""
+
+
+MAX_NAMED_DEFAULT_GRAPHS = 20
+
+
+class Virtuoso(System):
+    """Virtuoso 7 from Debian's virtuoso-opensource, a fresh database in the work directory.
+
+    The N-Quads go in with the bulk loader (`ld_dir` + `rdf_loader_run`). Virtuoso's default graph is
+    the union of *all* its graphs, its own system graphs included, so the endpoint URL names the
+    dataset's graphs as `default-graph-uri` (when there are few enough to name in every request's URL):
+    the same default graph as the union of the others.
+    Virtuoso 7.2 does not read a POST body of type application/sparql-query (the request hangs), so
+    queries go as a form.
+    """
+
+    def start(self, data: Data, ready_timeout: float) -> None:
+        exe = _tool("virtuoso-t", "apt-get install -y virtuoso-opensource")
+        isql = _tool("isql-vt", "apt-get install -y virtuoso-opensource")
+        self.version = "Virtuoso Open Source " + (_virtuoso_version(exe) or "(version unknown)")
+        sql_port, http_port = free_port(), free_port()
+        big = data.quads > 500_000
+        ini = self.work / "virtuoso.ini"
+        ini.write_text(_VIRTUOSO_INI.format(work=self.work, sql_port=sql_port, http_port=http_port,
+                                            data_dir=data.nquads.parent, buffers=340_000 if big else 20_000,
+                                            dirty=250_000 if big else 15_000))
+        self.process = Process([exe, "+foreground", "+configfile", str(ini)], self.work / "serve.log",
+                               cwd=self.work)
+        url = f"http://127.0.0.1:{http_port}/sparql"
+        if len(data.graphs) <= MAX_NAMED_DEFAULT_GRAPHS:
+            url += "?" + "&".join("default-graph-uri=" + urllib.parse.quote(g, safe="") for g in data.graphs)
+            self.notes.append("default-graph-uri = the dataset's graphs")
+        else:
+            self.notes.append(f"default graph = all of Virtuoso's graphs, its system graphs included: the "
+                              f"dataset's {len(data.graphs)} graphs are too many to name in each request's URL")
+        self.endpoint = Endpoint(url, body=FORM)
+        self.wait_ready(ready_timeout)
+        load = (f"ld_dir('{data.nquads.parent}', '{data.nquads.name}', 'urn:reformkg:unused'); "
+                "rdf_loader_run(); checkpoint; "
+                "SELECT ll_file, ll_state, ll_error FROM DB.DBA.load_list;")
+        self.load_seconds = timed([isql, f"127.0.0.1:{sql_port}", "dba", "dba", f"exec={load}"],
+                                  self.work / "load.log", timeout=3600)
+        out = (self.work / "load.log").read_text(errors="replace")
+        if "NULL" not in out.split("ll_error", 1)[-1]:
+            raise Unavailable(f"virtuoso bulk load reported an error: {out[-600:]}")
+        self.notes.append("bulk loader ld_dir + rdf_loader_run; form POST")
+
+
+def _virtuoso_version(exe: str) -> str | None:
+    try:
+        out = subprocess.run([exe, "-?"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for line in (out.stdout + out.stderr).splitlines():
+        if line.startswith("Version"):
+            return line.strip()
+    return None

@@ -1,0 +1,210 @@
+"""What the service says about one resource: its description as triples, and what its page shows.
+
+A description (https://www.w3.org/TR/cooluris/, "Concise Bounded Description" in spirit) is the
+resource's own triples, those of its hash resources (`…/span/1-2#quote`), the labels of what it links
+to, and the links into it with their subjects' labels, bounded for much-linked resources. Every query
+binds the resource as a substitution (`?doc`), never by splicing it into the text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
+
+from reformkg.graph.vocab import OWL, RDF, RDFS, VOID, XSD
+
+from .store.base import Backend, QueryRequest
+from .store.select import ask, select
+
+INCOMING_LIMIT = 1000
+"""Most links into a resource a description lists, counting each label of the linking resource once more
+(rdf:type links into a class, or oa:hasSource links into a text, can be thousands)."""
+
+_PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX rkg: <https://w3id.org/reformkg/ontology#>
+PREFIX sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#>
+PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
+PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
+PREFIX cur: <http://qudt.org/vocab/currency/>
+"""
+
+# The resource is bound as ?doc: by pyoxigraph's substitutions, or by a VALUES block a remote backend puts
+# first in the WHERE group (store/values.py). Either way a BIND(?doc …) would not see it, and a LIMIT
+# must stay at the top level, where it applies after ?doc is bound.
+OWN = _PREFIXES + """CONSTRUCT { ?doc ?p ?o . ?o ?lp ?ol . ?h ?hp ?ho . }
+WHERE {
+  { ?doc ?p ?o OPTIONAL { ?o ?lp ?ol VALUES ?lp { rdfs:label skos:prefLabel } } }
+  UNION { ?doc ?x ?h FILTER(isIRI(?h) && STRSTARTS(STR(?h), CONCAT(STR(?doc), "#"))) ?h ?hp ?ho }
+}"""
+INCOMING = _PREFIXES + f"""CONSTRUCT {{ ?in ?ip ?doc . ?in ?lp ?l . }}
+WHERE {{ ?in ?ip ?doc OPTIONAL {{ ?in ?lp ?l VALUES ?lp {{ rdfs:label skos:prefLabel }} }} }}
+ORDER BY ?in ?ip ?lp ?l LIMIT {INCOMING_LIMIT}"""
+
+EXISTS = "ASK { { ?doc ?p ?o } UNION { ?s ?p ?doc } UNION { GRAPH ?doc { ?s ?p ?o } } }"
+
+# pyoxigraph binds only variables a SELECT projects: each query below projects the ones it is given.
+INCOMING_COUNT = "SELECT ?doc (COUNT(*) AS ?n) WHERE { ?in ?ip ?doc } GROUP BY ?doc"
+
+GRAPH_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+GRAPH_SIZE = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?g ?term ?label WHERE { GRAPH ?g { ?term rdfs:label ?label } }"""
+
+_SPAN = """?span oa:hasSource ?source ; oa:hasSelector ?quote, ?position .
+  ?quote oa:exact ?exact . ?position oa:start ?start ; oa:end ?end .
+  ?source rdf:value ?text ."""
+_SPAN_SELECT = "SELECT DISTINCT ?span ?source ?exact ?start ?end ?text WHERE {"
+EVIDENCE = _PREFIXES + _SPAN_SELECT.replace("SELECT DISTINCT", "SELECT DISTINCT ?doc") + " ?doc rkg:evidence ?span . " \
+    + _SPAN + "} ORDER BY ?start ?end"
+SPAN = _PREFIXES + _SPAN_SELECT + _SPAN + "}"
+
+_INDICATOR = """?i a rkg:Indicator ; sdmx-measure:obsValue ?value ; sdmx-attribute:unitMeasure ?unit ;
+     rkg:approximate ?approx ; rkg:evidence ?span .
+  ?span oa:hasSelector ?quote, ?position . ?quote oa:exact ?exact . ?position oa:start ?start .
+  ?unit skos:notation ?notation .
+  OPTIONAL { ?unit skos:exactMatch ?currency FILTER(STRSTARTS(STR(?currency), STR(cur:))) }
+  OPTIONAL { ?i rkg:qualifier ?qualifier }
+  OPTIONAL { ?i rdfs:label ?zh FILTER(lang(?zh) = "zh") }
+  OPTIONAL { ?i rdfs:label ?en FILTER(lang(?en) = "en") }
+  OPTIONAL { ?i sdmx-dimension:refPeriod ?period .
+             OPTIONAL { ?period skos:prefLabel ?period_zh FILTER(lang(?period_zh) = "zh") }
+             OPTIONAL { ?period skos:prefLabel ?period_en FILTER(lang(?period_en) = "en") } }"""
+_INDICATOR_SELECT = """SELECT DISTINCT ?i ?value ?notation ?currency ?approx ?qualifier ?zh ?en ?period_zh ?period_en
+    ?span ?exact ?start WHERE {"""
+INDICATORS = _PREFIXES + _INDICATOR_SELECT.replace("SELECT DISTINCT", "SELECT DISTINCT ?doc") + " ?i ?link ?doc . " \
+    + _INDICATOR + "} ORDER BY ?start"
+INDICATOR = _PREFIXES + _INDICATOR_SELECT + _INDICATOR + "}"
+
+
+def iri_term(iri: str) -> str:
+    return f"<{iri}>"
+
+
+def construct(backend: Backend, query: str, substitutions: dict[str, str]) -> list[Triple]:
+    """The triples a CONSTRUCT query gives, read back with pyoxigraph."""
+    response = backend.query(QueryRequest(query=query, accept="application/n-triples", substitutions=substitutions))
+    return list(parse(b"".join(response.body), format=RdfFormat.N_TRIPLES))
+
+
+def exists(backend: Backend, iri: str) -> bool:
+    """Whether the store says anything about `iri`, or names a graph with it."""
+    return ask(backend, EXISTS, {"doc": iri_term(iri)})
+
+
+def describe(backend: Backend, iri: str) -> list[Triple]:
+    """The resource's triples, its hash resources' triples, the labels of what it links to, and the links
+    into it with the labels of their subjects (at most INCOMING_LIMIT)."""
+    substitutions = {"doc": iri_term(iri)}
+    return construct(backend, OWN, substitutions) + construct(backend, INCOMING, substitutions)
+
+
+def describe_graph(backend: Backend, iri: str, dataset: str, triples: list[Triple]) -> list[Triple]:
+    """A named graph's description: what `triples` say of it, as a VoID subset of `dataset` whose size is
+    counted now (the metadata graph's count is the build's, and the store may have changed since)."""
+    rows = select(backend, GRAPH_SIZE, {"g": iri_term(iri)})
+    size = int(rows[0]["n"].value) if rows else 0
+    graph = NamedNode(iri)
+    kept = [t for t in triples if not (t.subject == graph and t.predicate == VOID.triples)]
+    return kept + [Triple(graph, RDF.type, VOID.Dataset), Triple(NamedNode(dataset), VOID.subset, graph),
+                   Triple(graph, VOID.triples, Literal(str(size), datatype=XSD.integer))]
+
+
+def graph_triples(backend: Backend, graph: str) -> list[Triple]:
+    """Every triple of one named graph (the ontology is described by its whole graph)."""
+    return construct(backend, GRAPH_TRIPLES, {"g": iri_term(graph)})
+
+
+def incoming_count(backend: Backend, iri: str) -> int:
+    rows = select(backend, INCOMING_COUNT, {"doc": iri_term(iri)})
+    return int(rows[0]["n"].value) if rows else 0
+
+
+# RDF, RDFS and OWL's own terms, which the ontology uses but does not declare or label.
+CORE_LABELS: dict[str, dict[str, str]] = {
+    RDF.type.value: {"en": "type", "zh": "类型"},
+    RDFS.subClassOf.value: {"en": "subclass of", "zh": "父类"},
+    RDFS.subPropertyOf.value: {"en": "subproperty of", "zh": "父属性"},
+    RDFS.domain.value: {"en": "domain", "zh": "定义域"},
+    RDFS.range.value: {"en": "range", "zh": "值域"},
+    RDFS.label.value: {"en": "label", "zh": "标签"},
+    RDFS.comment.value: {"en": "comment", "zh": "注释"},
+    RDFS.seeAlso.value: {"en": "see also", "zh": "参见"},
+    RDFS.isDefinedBy.value: {"en": "defined by", "zh": "定义于"},
+    RDF.value.value: {"en": "value", "zh": "值"},
+    OWL.sameAs.value: {"en": "same as", "zh": "等同于"},
+    OWL.inverseOf.value: {"en": "inverse of", "zh": "逆属性"},
+    OWL.equivalentClass.value: {"en": "equivalent class", "zh": "等价类"},
+    OWL.disjointWith.value: {"en": "disjoint with", "zh": "不相交于"},
+    OWL.versionInfo.value: {"en": "version", "zh": "版本"},
+}
+
+
+def term_labels(backend: Backend, ontology_graph: str) -> dict[str, dict[str, str]]:
+    """IRI → language → label, for every term the ontology graph labels (classes, properties, concepts),
+    and for the RDF, RDFS and OWL terms in CORE_LABELS."""
+    labels: dict[str, dict[str, str]] = {iri: dict(by_lang) for iri, by_lang in CORE_LABELS.items()}
+    for row in select(backend, LABELS, {"g": iri_term(ontology_graph)}):
+        label = row["label"]
+        assert isinstance(label, Literal)
+        labels.setdefault(row["term"].value, {}).setdefault(label.language or "", label.value)
+    return labels
+
+
+@dataclass(frozen=True)
+class Evidence:
+    span: str
+    source: str
+    exact: str
+    start: int
+    end: int
+    text: str
+    """The whole source text the span indexes into."""
+
+
+def evidence(backend: Backend, iri: str, *, is_span: bool = False) -> list[Evidence]:
+    """The spans a resource was read from in text order; with `is_span`, the span `iri` itself."""
+    query, variable = (SPAN, "span") if is_span else (EVIDENCE, "doc")
+    return [
+        Evidence(row["span"].value, row["source"].value, row["exact"].value, int(row["start"].value),
+                 int(row["end"].value), row["text"].value)
+        for row in select(backend, query, {variable: iri_term(iri)})
+    ]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    iri: str
+    value: Decimal
+    notation: str
+    currency: bool
+    approximate: bool
+    qualifier: str | None
+    label: dict[str, str]
+    period: dict[str, str]
+    span: str
+    exact: str
+    start: int
+
+
+def indicators(backend: Backend, iri: str, *, is_indicator: bool = False) -> list[Indicator]:
+    """The indicators that link to a resource in text order; with `is_indicator`, the indicator `iri` itself."""
+    query, variable = (INDICATOR, "i") if is_indicator else (INDICATORS, "doc")
+    result = []
+    for row in select(backend, query, {variable: iri_term(iri)}):
+        def text(name: str) -> str | None:
+            return row[name].value if name in row else None
+
+        result.append(Indicator(
+            iri=row["i"].value, value=Decimal(row["value"].value), notation=row["notation"].value,
+            currency="currency" in row, approximate=row["approx"].value == "true", qualifier=text("qualifier"),
+            label={k: v for k, v in (("zh", text("zh")), ("en", text("en"))) if v},
+            period={k: v for k, v in (("zh", text("period_zh")), ("en", text("period_en"))) if v},
+            span=row["span"].value, exact=row["exact"].value, start=int(row["start"].value),
+        ))
+    return result

@@ -1,0 +1,60 @@
+"""The SPARQL 1.1 Service Description the endpoint answers a GET without a query with.
+
+https://www.w3.org/TR/sparql11-service-description/ — what the endpoint speaks, in which formats,
+with which features, over which dataset.
+"""
+from __future__ import annotations
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
+
+from .store.formats import RDF_FORMATS
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+_RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_FORMATS = "http://www.w3.org/ns/formats/"
+# W3C's format IRIs (https://www.w3.org/ns/formats/) for what the endpoint answers in.
+RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                  "Turtle", "N-Triples", "RDF_XML", "JSON-LD", "N-Quads", "TriG")
+INPUT_FORMATS = ("Turtle", "N-Triples", "RDF_XML", "JSON-LD")
+PREFIXES = {"sd": SD, "formats": _FORMATS, "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
+_RDFS_COMMENT = NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+_WRITABLE = "writes (SPARQL Update, Graph Store Protocol at /store) need the update token"
+_READ_ONLY = "read-only: SPARQL Update and Graph Store Protocol writes are off"
+
+
+def _sd(name: str) -> NamedNode:
+    return NamedNode(SD + name)
+
+
+def describe(endpoint: str, graphs: list[str], *, writable: bool, federated: bool) -> list[Triple]:
+    service, dataset, default = BlankNode("service"), BlankNode("dataset"), BlankNode("default")
+    languages = ["SPARQL11Query"] + (["SPARQL11Update"] if writable else [])
+    features = ["UnionDefaultGraph", "EmptyGraphs"] + (["BasicFederatedQuery"] if federated else [])
+    triples = [
+        Triple(service, _RDF_TYPE, _sd("Service")),
+        Triple(service, _sd("endpoint"), NamedNode(endpoint)),
+        *[Triple(service, _sd("supportedLanguage"), _sd(name)) for name in languages],
+        *[Triple(service, _sd("feature"), _sd(name)) for name in features],
+        *[Triple(service, _sd("resultFormat"), NamedNode(_FORMATS + name)) for name in RESULT_FORMATS],
+        *[Triple(service, _sd("inputFormat"), NamedNode(_FORMATS + name)) for name in INPUT_FORMATS if writable],
+        Triple(service, _sd("defaultEntailmentRegime"), NamedNode("http://www.w3.org/ns/entailment/Simple")),
+        Triple(service, _RDFS_COMMENT, Literal(_WRITABLE if writable else _READ_ONLY)),
+        Triple(service, _sd("defaultDataset"), dataset),
+        Triple(dataset, _RDF_TYPE, _sd("Dataset")),
+        Triple(dataset, _sd("defaultGraph"), default),
+        Triple(default, _RDF_TYPE, _sd("Graph")),
+    ]
+    for i, graph in enumerate(graphs):
+        named, inner = BlankNode(f"named{i}"), BlankNode(f"graph{i}")
+        triples += [
+            Triple(dataset, _sd("namedGraph"), named),
+            Triple(named, _RDF_TYPE, _sd("NamedGraph")),
+            Triple(named, _sd("name"), NamedNode(graph)),
+            Triple(named, _sd("graph"), inner),
+            Triple(inner, _RDF_TYPE, _sd("Graph")),
+        ]
+    return triples
+
+
+def serialise(triples: list[Triple], media_type: str) -> bytes:
+    return serialize(triples, format=RDF_FORMATS[media_type], prefixes=PREFIXES)

@@ -1,0 +1,95 @@
+"""The dataset's JSON-LD context, and JSON-LD compacted with it, so JSON consumers get short keys.
+
+The context is generated, never written by hand: the prefixes come from graph/vocab.py, the terms from
+the properties the ontology declares (object properties are `"@type": "@id"`, names and titles are
+language maps). It is published at `{base}context.jsonld` and every JSON-LD answer refers to it there.
+
+pyoxigraph writes JSON-LD in expanded form only; rdflib's serialiser does the compaction
+(https://www.w3.org/TR/json-ld11-api/#compaction-algorithm).
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import rdflib
+from pyoxigraph import RdfFormat, Triple, serialize
+
+from reformkg.graph.vocab import OWL, PREFIXES, RDF, RDFS, SKOS, DCTERMS
+
+from .store.base import Backend
+from .store.select import select
+
+# Properties every description uses that the ontology does not declare (RDF, RDFS and OWL's own).
+CORE_TERMS: tuple[tuple[str, bool], ...] = (
+    (RDFS.label.value, False), (RDFS.comment.value, False), (RDF.value.value, False),
+    (OWL.sameAs.value, True), (RDFS.seeAlso.value, True), (RDFS.isDefinedBy.value, True),
+    (RDFS.subClassOf.value, True), (RDFS.subPropertyOf.value, True), (RDFS.domain.value, True),
+    (RDFS.range.value, True), (OWL.inverseOf.value, True),
+)
+# Names, titles and texts are written once per language: a language map reads {"zh": …, "en": …}.
+LANGUAGE_MAPS = frozenset(t.value for t in (
+    RDFS.label, RDFS.comment, SKOS.prefLabel, SKOS.altLabel, SKOS.definition, SKOS.scopeNote,
+    DCTERMS.title, DCTERMS.abstract, DCTERMS.description,
+))
+_KEYWORDS = {"id", "type"}
+
+PROPERTIES_QUERY = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT DISTINCT ?ontology ?property ?kind WHERE {
+  GRAPH ?ontology { ?property a ?kind }
+  VALUES ?kind { owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty }
+}"""
+
+
+def _local(iri: str) -> str:
+    return re.split(r"[#/]", iri)[-1]
+
+
+def _rank(iri: str) -> tuple[int, str]:
+    """Terms of earlier vocabularies in PREFIXES win a clash of local names (rkg:measure over qb:measure)."""
+    for i, namespace in enumerate(PREFIXES.values()):
+        if iri.startswith(namespace):
+            return i, iri
+    return len(PREFIXES), iri
+
+
+def build_context(properties: Iterable[tuple[str, bool]]) -> dict[str, Any]:
+    """The context for `properties`, given as (IRI, whether its values are resources)."""
+    context: dict[str, Any] = dict(PREFIXES)
+    context.update({"id": "@id", "type": "@type"})
+    taken = set(context)
+    declared = dict(CORE_TERMS)
+    for iri, is_object in sorted(properties, key=lambda p: _rank(p[0])):
+        declared.setdefault(iri, is_object)
+    for iri, is_object in declared.items():
+        term = _local(iri)
+        if term in taken or term in _KEYWORDS or not term:
+            continue
+        taken.add(term)
+        definition: dict[str, str] = {"@id": iri}
+        if is_object:
+            definition["@type"] = "@id"
+        elif iri in LANGUAGE_MAPS:
+            definition["@container"] = "@language"
+        context[term] = definition
+    return context
+
+
+def context(backend: Backend, ontology_graph: str) -> dict[str, Any]:
+    """The context for the properties the ontology in `ontology_graph` declares."""
+    rows = select(backend, PROPERTIES_QUERY, {"ontology": f"<{ontology_graph}>"})
+    return build_context((row["property"].value, row["kind"].value == OWL.ObjectProperty.value) for row in rows)
+
+
+def compact(triples: Iterable[Triple], ctx: dict[str, Any], context_url: str) -> bytes:
+    """JSON-LD of `triples` compacted with `ctx`, whose `@context` is `context_url` (where ctx is published)."""
+    graph = rdflib.Graph()
+    graph.parse(data=serialize(list(triples), format=RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
+    document = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
+    if isinstance(document, dict):
+        document["@context"] = context_url
+    else:
+        document = {"@context": context_url, "@graph": document}
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")

@@ -1,0 +1,143 @@
+"""What a node of the graph is shown as in graph tools: a label in each language and one class.
+
+The explorer colours nodes by class and the exports carry it as an attribute, so every resource gets
+exactly one display class, the first of CLASSES it has (a programme is a Programme before a Measure;
+a concept is named for its scheme: TargetGroup, Unit, Period). `describe` reads what that needs for a
+bounded set of IRIs in one query; `collect` reads it from triples already in memory.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+from reformkg.graph.vocab import (
+    DCAT, DCTERMS, OA, ORG, OWL, QB, RDF, RDFS, RKG, SCHEMA, SKOS, TIME, VOID,
+)
+
+from .i18n import pick
+from .store.base import Backend
+from .store.select import select
+
+LABELS = (SKOS.prefLabel.value, RDFS.label.value, DCTERMS.title.value)
+"""Label properties, most preferred first."""
+_KEYS = (RDF.type.value, SKOS.inScheme.value, *LABELS)
+
+CLASSES: tuple[tuple[str, str], ...] = (
+    (RKG.Report.value, "Report"),
+    (RKG.Reform.value, "Reform"),
+    (RKG.Programme.value, "Programme"),
+    (RKG.Measure.value, "Measure"),
+    (RKG.Indicator.value, "Indicator"),
+    (RKG.PolicyDocument.value, "PolicyDocument"),
+    (ORG.Organization.value, "Agency"),
+    (DCTERMS.Location.value, "Place"),
+    (SCHEMA.Place.value, "Place"),
+    (RKG.SourceText.value, "SourceText"),
+    (OA.SpecificResource.value, "Span"),
+    (OA.TextQuoteSelector.value, "Selector"),
+    (OA.TextPositionSelector.value, "Selector"),
+    (TIME.ProperInterval.value, "Period"),
+    (TIME.Instant.value, "Instant"),
+    (SKOS.ConceptScheme.value, "Scheme"),
+    (QB.DataSet.value, "Dataset"),
+    (VOID.Dataset.value, "Dataset"),
+    (DCAT.Dataset.value, "Dataset"),
+    (OWL.Ontology.value, "Ontology"),
+    (OWL.Class.value, "Class"),
+    (OWL.ObjectProperty.value, "Property"),
+    (OWL.DatatypeProperty.value, "Property"),
+    (OWL.AnnotationProperty.value, "Property"),
+    (RDF.Property.value, "Property"),
+)
+SCHEMES = {"scheme/target-groups": "TargetGroup", "scheme/units": "Unit", "scheme/periods": "Period",
+           "scheme/programme-kinds": "ProgrammeKind"}
+"""A concept's display class, by the path of its scheme under the base."""
+CONCEPT = "Concept"
+OTHER = "Resource"
+
+DESCRIBE_CHUNK = 10
+"""IRIs described per query. Each is a variable the query must project (pyoxigraph binds only
+projected variables), so a row costs as many columns as the chunk has IRIs: small chunks are faster."""
+
+
+@dataclass
+class NodeInfo:
+    iri: str
+    labels: dict[str, str] = field(default_factory=dict)
+    """Language tag ('' for none) → label, the most preferred label property's."""
+    types: list[str] = field(default_factory=list)
+    schemes: list[str] = field(default_factory=list)
+    _rank: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def add(self, key: str, value: NamedNode | Literal | BlankNode) -> None:
+        if key == RDF.type.value and isinstance(value, NamedNode):
+            if value.value not in self.types:
+                self.types.append(value.value)
+        elif key == SKOS.inScheme.value and isinstance(value, NamedNode):
+            self.schemes.append(value.value)
+        elif key in LABELS and isinstance(value, Literal):
+            lang, rank = value.language or "", LABELS.index(key)
+            if rank < self._rank.get(lang, len(LABELS)):
+                self.labels[lang], self._rank[lang] = value.value, rank
+
+    def label(self, lang: str) -> str:
+        """The label in `lang`, else the other language, else the IRI's last segment."""
+        return pick(self.labels, lang) or local_name(self.iri)
+
+    def display_class(self) -> str:
+        for iri, name in CLASSES:
+            if iri in self.types:
+                return name
+        if SKOS.Concept.value in self.types or self.schemes:
+            for scheme in self.schemes:
+                for path, name in SCHEMES.items():
+                    if scheme.endswith("/" + path):
+                        return name
+            return CONCEPT
+        return OTHER
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI, after `#` or `/`: what to show when it has no label."""
+    tail = iri.rstrip("/#")
+    return tail[max(tail.rfind("#"), tail.rfind("/")) + 1:] or iri
+
+
+def describe(backend: Backend, iris: Sequence[str], *, timeout: float, max_rows: int) -> dict[str, NodeInfo]:
+    """Labels, types and schemes of `iris`, in one query per DESCRIBE_CHUNK of them (bounded: a caller
+    passes at most a few hundred).
+
+    Each IRI is bound to its own variable (?n0, ?n1 …) through substitutions, so the query text
+    holds only variable names; a union branch per variable gathers that node's values.
+    """
+    found = {iri: NodeInfo(iri) for iri in iris}
+    unique = list(found)
+    for start in range(0, len(unique), DESCRIBE_CHUNK):
+        chunk = unique[start:start + DESCRIBE_CHUNK]
+        names = [f"n{i}" for i in range(len(chunk))]
+        branches = " UNION ".join(f"{{ ?{n} ?k ?v BIND(?{n} AS ?node) }}" for n in names)
+        keys = ", ".join(f"<{k}>" for k in _KEYS)
+        text = (f"SELECT {' '.join('?' + n for n in names)} ?node ?k ?v WHERE {{ {branches} "
+                f"FILTER(?k IN ({keys})) }}")
+        rows = select(backend, text, {n: str(NamedNode(iri)) for n, iri in zip(names, chunk)},
+                      timeout=timeout, max_rows=max_rows)
+        for row in rows:
+            found[row["node"].value].add(row["k"].value, row["v"])
+    return found
+
+
+def collect(triples: Iterable[Triple]) -> dict[str, NodeInfo]:
+    """NodeInfo for every subject of `triples` that has a label, type or scheme among them."""
+    found: dict[str, NodeInfo] = {}
+    for t in triples:
+        if t.predicate.value in _KEYS:
+            key = node_id(t.subject)
+            found.setdefault(key, NodeInfo(key)).add(t.predicate.value, t.object)
+    return found
+
+
+def node_id(term: NamedNode | BlankNode | Literal) -> str:
+    """A node's key: the IRI, or `_:id` for a blank node."""
+    return term.value if isinstance(term, NamedNode) else str(term)

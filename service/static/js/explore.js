@@ -1,0 +1,205 @@
+// The graph explorer: Cytoscape.js (vendored, static/vendor/cytoscape) over /api/graph and /api/search.
+// Start from a reform or a search hit; clicking a node shows it and adds its neighbours.
+// Everything shown comes from this service; text goes in with textContent, never as HTML.
+(function () {
+  "use strict";
+  var root = document.getElementById("explorer");
+  var lang = root.getAttribute("data-lang") === "en" ? "en" : "zh";
+  var COLOURS = {
+    Report: "#6a3d9a", Reform: "#a4262c", Measure: "#f08080", Programme: "#ff7f00", Indicator: "#1f78b4",
+    PolicyDocument: "#b15928", Agency: "#33a02c", Place: "#8dc26f", TargetGroup: "#e6ab02", Unit: "#80b1d3",
+    Period: "#bc80bd", ProgrammeKind: "#d9d94c", SourceText: "#7f7f7f", Span: "#b3b3b3", Selector: "#d0d0d0",
+    Dataset: "#525252", Scheme: "#969696", Class: "#3f3f3f", Property: "#6f6f6f", Concept: "#c7c7c7",
+    Ontology: "#2b2b2b", Instant: "#d4b9da", Resource: "#e0e0e0",
+  };
+  var TEXT = {
+    loading: { en: "Loading…", zh: "加载中…" },
+    nodes: { en: " nodes, ", zh: " 个节点，" },
+    links: { en: " links", zh: " 条关联" },
+    more: { en: " (more links not shown)", zh: "（还有关联未显示）" },
+    none: { en: "Nothing found.", zh: "没有找到。" },
+  };
+  function say(key) { return TEXT[key][lang]; }
+
+  var status = document.getElementById("status");
+  var cy = cytoscape({
+    container: document.getElementById("graph"),
+    wheelSensitivity: 0.3,
+    minZoom: 0.2,
+    maxZoom: 3,
+    style: [
+      { selector: "node", style: {
+        "background-color": function (n) { return COLOURS[n.data("class")] || COLOURS.Resource; },
+        "label": "data(label)", "font-size": 10, "text-wrap": "ellipsis", "text-max-width": 120,
+        "text-valign": "bottom", "text-margin-y": 3, "width": 22, "height": 22,
+        "border-width": 1, "border-color": "#ffffff" } },
+      { selector: "node.expanded", style: { "border-width": 3, "border-color": "#1c2430" } },
+      { selector: "node:selected", style: { "border-width": 4, "border-color": "#1f5f99" } },
+      { selector: "edge", style: {
+        "width": 1, "line-color": "#b8bec8", "target-arrow-color": "#b8bec8", "target-arrow-shape": "triangle",
+        "curve-style": "bezier", "arrow-scale": 0.7, "label": "data(label)", "font-size": 7, "color": "#6b7280",
+        "text-rotation": "autorotate" } },
+    ],
+  });
+
+  root.cy = cy;  // for the browser tests and the console
+
+  function getJSON(url) {
+    return fetch(url, { headers: { Accept: "application/json" } }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) { throw new Error(body.message || response.statusText); }
+        return body;
+      });
+    });
+  }
+
+  function url(base, params) {
+    var query = Object.keys(params).map(function (k) {
+      return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]);
+    });
+    return base + "?" + query.join("&");
+  }
+
+  function layout() {
+    cy.layout({ name: "cose", animate: false, randomize: false, fit: true, padding: 30, nodeRepulsion: 400000,
+                idealEdgeLength: 100, nodeOverlap: 20, gravity: 40, numIter: 1000 }).run();
+  }
+
+  function report() {
+    status.textContent = cy.nodes().length + say("nodes") + cy.edges().length + say("links");
+  }
+
+  // Add a node's neighbourhood to the graph (or start afresh) and show the node.
+  function expand(iri, fresh) {
+    status.textContent = say("loading");
+    return getJSON(url(root.getAttribute("data-graph-url"), { iri: iri, depth: 1, lang: lang }))
+      .then(function (data) {
+        if (fresh) { cy.elements().remove(); }
+        // New nodes start where the expanded node is, so the layout unfolds them from it.
+        var known = cy.getElementById(iri);
+        var anchor = known.empty() ? { x: 0, y: 0 } : known.position();
+        var add = [];
+        data.elements.nodes.forEach(function (n, i) {
+          if (cy.getElementById(n.data.id).empty()) {
+            var angle = 2 * Math.PI * i / data.elements.nodes.length;
+            add.push({ group: "nodes", data: n.data, classes: n.classes,
+                       position: { x: anchor.x + 60 * Math.cos(angle), y: anchor.y + 60 * Math.sin(angle) } });
+          }
+        });
+        data.elements.edges.forEach(function (e) {
+          if (cy.getElementById(e.data.id).empty()) { add.push({ group: "edges", data: e.data }); }
+        });
+        cy.add(add);
+        var node = cy.getElementById(iri);
+        node.addClass("expanded");
+        layout();
+        cy.elements().unselect();
+        node.select();
+        show(node.data(), data.properties);
+        select.value = select.querySelector('option[value="' + CSS.escape(iri) + '"]') ? iri : "";
+        report();
+        if (data.truncated) { status.textContent += say("more"); }
+        root.setAttribute("data-center", iri);
+      })
+      .catch(function (error) { status.textContent = error.message; });
+  }
+
+  function show(data, properties) {
+    document.getElementById("node-details").hidden = false;
+    document.getElementById("node-class").textContent = data["class"];
+    document.getElementById("node-label").textContent = data.label;
+    document.getElementById("node-iri").textContent = data.id;
+    var page = document.getElementById("node-page");
+    page.href = data.page;
+    var rows = document.getElementById("node-properties");
+    rows.textContent = "";
+    (properties || []).forEach(function (p) {
+      if (p.lang && p.lang !== lang) { return; }
+      var tr = document.createElement("tr");
+      var th = document.createElement("th");
+      th.textContent = p.label;
+      var td = document.createElement("td");
+      td.textContent = p.value.length > 300 ? p.value.slice(0, 300) + "…" : p.value;
+      tr.appendChild(th);
+      tr.appendChild(td);
+      rows.appendChild(tr);
+    });
+  }
+
+  cy.on("tap", "node", function (event) { expand(event.target.id(), false); });
+
+  // Search: ranked hits; choosing one starts the graph from it.
+  var results = document.getElementById("search-results");
+  document.getElementById("search-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var q = document.getElementById("search-input").value.trim();
+    if (!q) { return; }
+    status.textContent = say("loading");
+    getJSON(url(root.getAttribute("data-search-url"), { q: q, limit: 20 })).then(function (data) {
+      results.textContent = "";
+      results.hidden = false;
+      if (!data.results.length) {
+        var li = document.createElement("li");
+        li.textContent = say("none");
+        results.appendChild(li);
+      }
+      data.results.forEach(function (hit) {
+        var li = document.createElement("li");
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "search-hit";
+        button.setAttribute("data-iri", hit.iri);
+        var swatch = document.createElement("span");
+        swatch.className = "swatch";
+        swatch.style.backgroundColor = COLOURS[hit["class"]] || COLOURS.Resource;
+        var label = document.createElement("span");
+        label.textContent = hit.label;
+        var meta = document.createElement("small");
+        meta.textContent = " " + hit["class"] + " · " + hit.match;
+        button.appendChild(swatch);
+        button.appendChild(label);
+        button.appendChild(meta);
+        button.addEventListener("click", function () {
+          results.hidden = true;
+          expand(hit.iri, true);
+        });
+        li.appendChild(button);
+        results.appendChild(li);
+      });
+      status.textContent = "";
+    }).catch(function (error) { status.textContent = error.message; });
+  });
+
+  // The reforms, in order, to start from.
+  var select = document.getElementById("reform-select");
+  select.addEventListener("change", function () { if (select.value) { expand(select.value, true); } });
+  getJSON(root.getAttribute("data-reforms-url")).then(function (data) {
+    var rows = data.rows.slice().sort(function (a, b) { return a.number - b.number; });
+    select.textContent = "";
+    select.appendChild(new Option("—", ""));
+    rows.forEach(function (row) {
+      var option = document.createElement("option");
+      option.value = row.reform;
+      option.textContent = row.number + ". " + ((lang === "en" ? row.title_en : row.title_zh) || row.title_zh);
+      select.appendChild(option);
+    });
+    var start = root.getAttribute("data-start") || (rows.length ? rows[0].reform : "");
+    if (start) {
+      select.value = start;
+      expand(start, true);
+    }
+  }).catch(function (error) { status.textContent = error.message; });
+
+  // The legend: the classes and their colours.
+  var legend = document.getElementById("legend");
+  ["Reform", "Measure", "Programme", "Indicator", "PolicyDocument", "Agency", "Place", "TargetGroup", "Unit",
+   "Period", "Span", "Report"].forEach(function (name) {
+    var li = document.createElement("li");
+    var swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.backgroundColor = COLOURS[name];
+    li.appendChild(swatch);
+    li.appendChild(document.createTextNode(name));
+    legend.appendChild(li);
+  });
+})();

@@ -1,0 +1,44 @@
+// The query UI: YASGUI (vendored, static/vendor/yasgui) against this service's /sparql.
+// Nothing here may reach another host: YASQE's class and property completion asks lov.linkeddata.es,
+// so only prefix and variable completion stay on, and prefixes come from this service, not prefix.cc.
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("query-config").textContent);
+
+  Yasgui.Yasqe.defaults.autocompleters = ["prefixes", "variables"];
+
+  var yasgui = new Yasgui(document.getElementById("yasgui"), {
+    persistenceId: "reformkg-query",
+    tabName: "Query",
+    copyEndpointOnNewTab: true,
+    requestConfig: { endpoint: config.endpoint, method: "POST" },
+    endpointCatalogueOptions: {
+      getData: function () { return [{ endpoint: config.endpoint }]; },
+    },
+    yasqe: { value: config.defaultQuery, prefixCcApi: config.prefixesUrl },
+  });
+
+  function openExample(name) {
+    var example = config.examples.find(function (e) { return e.name === name; });
+    if (!example) return null;
+    return yasgui.addTab(true, {
+      name: example.title,
+      yasqe: { value: example.query },
+      // "Simple view": literals without their datatype IRIs, which fill the table otherwise.
+      yasr: { settings: { selectedPlugin: "table", pluginsConfig: { table: { compact: true } } } },
+      requestConfig: { endpoint: config.endpoint },
+    });
+  }
+
+  document.querySelectorAll("button.example").forEach(function (button) {
+    button.addEventListener("click", function () { openExample(button.dataset.example); });
+  });
+
+  // /query?example=NAME opens (and runs) that example: links from other pages use it.
+  var asked = new URLSearchParams(window.location.search).get("example");
+  if (asked) {
+    var tab = openExample(asked);
+    if (tab) tab.query().catch(function () {});
+  }
+  window.reformkgYasgui = yasgui;
+})();

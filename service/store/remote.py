@@ -1,0 +1,716 @@
+"""A remote SPARQL 1.1 server as a `Backend`: Oxigraph server, Virtuoso, or any server of the protocols.
+
+Queries go to the server's query URL and their answers stream back to the client, read through
+pyoxigraph's parsers on the way: that counts rows against max_rows and turns a malformed answer into
+a 502 instead of passing it on. The first `buffer_bytes` are read before the response is returned, so
+an error in a small answer is a real status code (as executor.py does for the embedded store).
+
+Every upstream failure is a ServiceError with a precise status: 502 when the server is down, breaks
+off or answers nonsense, 503 when it says it is overloaded, 504 when it does not answer before the
+request's deadline. The deadline covers the whole exchange, every socket read included, so one slow
+server holds a request thread for `timeout` seconds at most.
+
+Servers differ; what this module knows of each (a *flavour*, read from the `Server` header once):
+
+oxigraph   /query, /update, /store; the union default graph by its `union-default-graph` option.
+virtuoso   /sparql (update: /sparql-auth with Digest credentials), GSP /sparql-graph-crud(-auth);
+           its default graph holds its own system graphs, so the union of the user's graphs is named
+           explicitly; its TSV and its CSV/TSV for ASK are not the W3C formats, so those are converted
+           from JSON; it has no N-Quads/TriG for CONSTRUCT (N-Triples and Turtle are valid ones);
+           HEAD on the GSP is not implemented (501), so graph existence is asked with ASK; its
+           `timeout` parameter (milliseconds) answers partial results flagged by X-SQL-State: S1TAT,
+           which become 504 here.
+generic    the URLs as given; the union default graph is named explicitly like Virtuoso's.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from pyoxigraph import (
+    NamedNode, Quad, QueryResultsFormat, RdfFormat, parse, parse_query_results, serialize,
+)
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
+
+from ..errors import (
+    BadRequest, NotFound, PayloadTooLarge, QuerySyntaxError, ResultTooLarge, ServiceError,
+    UnsupportedMediaType, UpstreamError,
+)
+from .. import guards
+from ..settings import Settings
+from ..sparql_text import SparqlText
+from .base import Payload, QueryRequest, QueryResponse
+from .formats import OFFERS, RDF_FORMATS, RESULT_FORMATS, negotiate
+from .values import bind
+
+log = logging.getLogger("reformkg.remote")
+
+CHUNK_BYTES = 64 * 1024
+CONNECT_SECONDS = 5.0
+GRAPHS_TTL = 10.0
+"""How long the list of a Virtuoso or generic server's graphs (its union default graph) is reused."""
+
+# Graphs a fresh Virtuoso holds for itself; they are not part of the dataset it serves for reformkg.
+VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/",
+                          "http://localhost:8890/")
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where one server answers each protocol, and which flavour of server it is."""
+
+    query: str
+    update: str
+    gsp: str | None
+    flavour: str
+
+    @classmethod
+    def resolve(cls, store: str, flavour: str, *, update: str | None = None, gsp: str | None = None,
+                authenticated: bool = False) -> "Endpoints":
+        """The URLs for `store` (a server's root or its query URL); explicit update/GSP URLs win."""
+        root = store.rstrip("/")
+        if flavour == "oxigraph":
+            base = root.removesuffix("/query")
+            query = f"{base}/query"
+            return cls(query, update or f"{base}/update", gsp or f"{base}/store", flavour)
+        if flavour == "virtuoso":
+            base = re.sub(r"/sparql(-auth)?$", "", root)
+            auth = "-auth" if authenticated else ""
+            return cls(f"{base}/sparql", update or f"{base}/sparql{auth}",
+                       gsp or f"{base}/sparql-graph-crud{auth}", flavour)
+        return cls(store, update or store, gsp, flavour)
+
+
+def detect_flavour(server_header: str | None) -> str:
+    server = (server_header or "").lower()
+    if server.startswith("oxigraph"):
+        return "oxigraph"
+    if server.startswith("virtuoso"):
+        return "virtuoso"
+    return "generic"
+
+
+class _Deadline:
+    """The time left for one exchange with the server."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def timeouts(self) -> tuple[float, float]:
+        """(connect, read) for requests; never zero, which requests would read as 'no timeout'."""
+        left = max(self.left(), 0.001)
+        return min(CONNECT_SECONDS, left), left
+
+
+class RemoteStore:
+    """A SPARQL server reached over HTTP through one pooled, thread-safe session."""
+
+    def __init__(self, settings: Settings, *, flavour: str | None = None) -> None:
+        """`settings.store` names the server; `flavour` skips asking it which server it is."""
+        if not settings.store:
+            raise ValueError("the store setting names no remote SPARQL server")
+        self.settings = settings
+        self.store = settings.store
+        self._credentials = (settings.store_user, settings.store_password or "") if settings.store_user else None
+        self.timeout = settings.query_timeout
+        self.session = requests.Session()
+        # One pool per server, as large as the web worker's threads: no request waits for a connection.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=settings.threads, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self._endpoints: Endpoints | None = None
+        self._flavour = flavour
+        self._lock = threading.Lock()
+        self._graphs: tuple[float, list[str]] | None = None
+
+    @classmethod
+    def open(cls, settings: Settings) -> "RemoteStore":
+        return cls(settings)
+
+    # -- where the server answers ------------------------------------------------------------------
+
+    @property
+    def where(self) -> str:
+        """The server's address for messages, without credentials or path."""
+        parts = urlsplit(self.store)
+        return urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), "", "", ""))
+
+    def endpoints(self) -> Endpoints:
+        """The server's URLs, asking it once which server it is (the answer is kept only when it came)."""
+        if self._endpoints is None:
+            with self._lock:
+                if self._endpoints is None:
+                    flavour = self._flavour
+                    if flavour is None:
+                        response = self._send("GET", self.store, _Deadline(min(self.timeout, 10.0)), "answer",
+                                              auth=False, check=False)
+                        flavour = detect_flavour(response.headers.get("Server"))
+                        response.close()
+                    self._endpoints = Endpoints.resolve(self.store, flavour, update=self.settings.store_update,
+                                                        gsp=self.settings.store_gsp,
+                                                        authenticated=self._credentials is not None)
+        return self._endpoints
+
+    @property
+    def flavour(self) -> str:
+        return self.endpoints().flavour
+
+    def _auth(self) -> AuthBase | None:
+        if self._credentials is None:
+            return None
+        # Virtuoso's -auth endpoints accept Digest only; everything else here is Basic over TLS.
+        if self.flavour == "virtuoso":
+            return HTTPDigestAuth(*self._credentials)
+        return HTTPBasicAuth(*self._credentials)
+
+    # -- one exchange ------------------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, deadline: _Deadline, what: str, *, auth: bool = True,
+              check: bool = True, **kwargs: Any) -> requests.Response:
+        """One request, its status checked; raises UpstreamError (502/503/504) when the server fails."""
+        try:
+            response = self.session.request(method, url, timeout=deadline.timeouts(), stream=True,
+                                            auth=self._auth() if auth else None, **kwargs)
+        except requests.exceptions.ConnectTimeout:
+            raise UpstreamError(f"the SPARQL server at {self.where} did not accept a connection within "
+                                f"{min(CONNECT_SECONDS, deadline.seconds):g} s", 504) from None
+        except requests.exceptions.Timeout:
+            raise self._timed_out(deadline, what) from None
+        except requests.exceptions.ConnectionError as exc:
+            raise UpstreamError(f"the SPARQL server at {self.where} did not {what}: {_reason(exc)}") from None
+        except requests.exceptions.RequestException as exc:
+            raise UpstreamError(f"the SPARQL server at {self.where} did not {what}: {exc}") from None
+        if check and response.status_code >= 500:
+            raise self._server_error(response, deadline)
+        return response
+
+    def _timed_out(self, deadline: _Deadline, what: str) -> UpstreamError:
+        return UpstreamError(f"the SPARQL server at {self.where} did not {what} within {deadline.seconds:g} s, "
+                             "the limit set by query_timeout", 504)
+
+    def _server_error(self, response: requests.Response, deadline: _Deadline) -> UpstreamError:
+        """A 5xx from the server: 503 and 504 keep their meaning, every other one is a bad gateway."""
+        message = _message(response, deadline)
+        status = response.status_code
+        text = f"the SPARQL server at {self.where} failed with HTTP {status}" + (f": {message}" if message else "")
+        error = UpstreamError(text, 503 if status == 503 else 504 if status == 504 else 502)
+        if status == 503 and "Retry-After" in response.headers:
+            error.headers["Retry-After"] = response.headers["Retry-After"]
+        return error
+
+    def _client_error(self, response: requests.Response, deadline: _Deadline, query: str | None,
+                      update: bool = False) -> ServiceError:
+        """A 4xx: the request's fault (400, 413) or a misconfigured server (401, 403, 404, 406 …)."""
+        status = response.status_code
+        message = _message(response, deadline)
+        if status == 400:
+            if query is not None:
+                local = _local_syntax_error(query, update)
+                if local is not None:
+                    return QuerySyntaxError(local)
+            return BadRequest(message or f"the SPARQL server at {self.where} refused the request")
+        if status in (413, 414):
+            return PayloadTooLarge(f"the SPARQL server at {self.where} refused a request this large: {message}")
+        if status in (401, 403):
+            return UpstreamError(f"the SPARQL server at {self.where} refused reformkg's credentials (HTTP {status}); "
+                                 "check store_user and store_password")
+        if status == 429:
+            return UpstreamError(f"the SPARQL server at {self.where} is overloaded (HTTP 429)", 503)
+        return UpstreamError(f"the SPARQL server at {self.where} answered HTTP {status}"
+                             + (f": {message}" if message else ""))
+
+    def _chunks(self, response: requests.Response, deadline: _Deadline, what: str = "answer") -> Iterator[bytes]:
+        """The body, each socket read bounded by what is left of the deadline; closes the response."""
+        try:
+            raw = response.raw
+            while True:
+                left = deadline.left()
+                if left <= 0:
+                    raise self._timed_out(deadline, f"finish its {what}")
+                sock = getattr(getattr(raw, "connection", None), "sock", None)
+                if sock is not None:
+                    sock.settimeout(left)
+                try:
+                    chunk = raw.read(CHUNK_BYTES, decode_content=True)
+                except (TimeoutError, requests.exceptions.Timeout) as exc:
+                    raise self._timed_out(deadline, f"finish its {what}") from exc
+                except Exception as exc:  # urllib3's ProtocolError, ReadTimeoutError, IncompleteRead …
+                    if "timed out" in str(exc).lower():
+                        raise self._timed_out(deadline, f"finish its {what}") from exc
+                    raise UpstreamError(f"the SPARQL server at {self.where} broke off its {what}: "
+                                        f"{_reason(exc)}") from exc
+                if not chunk:
+                    return
+                yield chunk
+        finally:
+            response.close()
+
+    # -- queries -----------------------------------------------------------------------------------
+
+    def query(self, request: QueryRequest) -> QueryResponse:
+        scanned = guards.check(request.query, self.settings, update=False)
+        form = scanned.form() or "SELECT"
+        kind = "graph" if form in ("CONSTRUCT", "DESCRIBE") else "results"
+        media = negotiate(request.accept, kind)
+        text = bind(request.query, request.substitutions, scanned) if request.substitutions else request.query
+        if request.base_iri:
+            text = f"BASE {NamedNode(request.base_iri)}\n{text}"
+        deadline = _Deadline(min(request.timeout, self.timeout))
+        max_rows = min(request.max_rows, self.settings.max_result_rows)
+        rows_limit = "the request" if max_rows < self.settings.max_result_rows else "max_result_rows"
+        asked, convert = self._upstream_media(form, media)
+        data: list[tuple[str, str]] = [("query", text)]
+        data += self._dataset(request.default_graphs, request.named_graphs, scanned.declares_dataset(update=False),
+                              deadline)
+        if self.flavour == "virtuoso":
+            data.append(("timeout", str(max(int(deadline.left() * 1000), 1))))
+        response = self._send("POST", self.endpoints().query, deadline, "answer", data=data,
+                              headers={"Accept": asked})
+        if response.status_code >= 400:
+            raise self._client_error(response, deadline, request.query)
+        if response.headers.get("X-SQL-State") == "S1TAT":
+            # Virtuoso's "anytime query": a partial result after its timeout, which is no answer at all.
+            response.close()
+            raise self._timed_out(deadline, "answer")
+        received = _media(response)
+        if received != asked:
+            response.close()
+            raise UpstreamError(f"the SPARQL server at {self.where} answered {received or 'without a Content-Type'} "
+                                f"where {asked} was asked")
+        chunks = self._chunks(response, deadline)
+        checked = _checked(chunks, form, asked, max_rows, rows_limit, self.settings.max_result_bytes, self.where)
+        if convert:
+            return self._converted(form, asked, media, checked)
+        return _buffered(form, media, checked, self.settings.buffer_bytes)
+
+    def _upstream_media(self, form: str, media: str) -> tuple[str, bool]:
+        """What to ask the server for, and whether the answer must be converted to `media`.
+
+        ASK is always fetched as JSON: the CSV/TSV of a boolean is not defined by the W3C and servers
+        differ (Virtuoso writes "bool" then 1), so pyoxigraph writes it the way the embedded store does.
+        """
+        if form == "ASK":
+            return "application/sparql-results+json", media != "application/sparql-results+json"
+        if self.flavour == "virtuoso":
+            if media == "text/tab-separated-values":
+                return "application/sparql-results+json", True
+            if media == "application/n-quads":
+                return "application/n-triples", False  # a graph's N-Triples are its N-Quads
+            if media == "application/trig":
+                return "text/turtle", False  # a graph's Turtle is TriG of its default graph
+        return media, False
+
+    def _converted(self, form: str, asked: str, media: str, checked: Iterator[bytes]) -> QueryResponse:
+        """An answer read whole (within max_result_bytes and max_rows) and written in `media` by pyoxigraph."""
+        body = b"".join(checked)
+        try:
+            result = parse_query_results(body, format=RESULT_FORMATS[asked])
+            out = result.serialize(format=RESULT_FORMATS[media])
+        except SyntaxError as exc:
+            raise UpstreamError(f"the SPARQL server at {self.where} sent a malformed {asked} answer: {exc}") from exc
+        return QueryResponse(form, media, [out], len(out))  # type: ignore[arg-type]
+
+    def _dataset(self, default_graphs: Sequence[str], named_graphs: Sequence[str], declared: bool,
+                 deadline: _Deadline) -> list[tuple[str, str]]:
+        """The protocol's dataset parameters; with none, the union of the named graphs as the default."""
+        if default_graphs or named_graphs:
+            return [("default-graph-uri", g) for g in default_graphs] + [("named-graph-uri", g) for g in named_graphs]
+        if declared:
+            return []  # FROM / FROM NAMED in the query: the query's dataset, as the protocol says
+        if self.flavour == "oxigraph":
+            return [("union-default-graph", "")]
+        graphs = self._user_graphs(deadline)
+        return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
+
+    def _user_graphs(self, deadline: _Deadline) -> list[str]:
+        """The server's named graphs, less Virtuoso's own; reused for GRAPHS_TTL seconds."""
+        cached = self._graphs
+        if cached is not None and time.monotonic() - cached[0] < GRAPHS_TTL:
+            return cached[1]
+        graphs = self._graph_list(deadline)
+        self._graphs = (time.monotonic(), graphs)
+        return graphs
+
+    def _graph_list(self, deadline: _Deadline) -> list[str]:
+        if self.flavour == "oxigraph":
+            text = "SELECT ?g WHERE { GRAPH ?g {} }"  # empty graphs exist in Oxigraph
+        else:
+            text = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+        rows = self._select(text, deadline)
+        graphs = sorted(r["g"].value for r in rows if isinstance(r.get("g"), NamedNode))
+        return [g for g in graphs if not g.startswith(VIRTUOSO_SYSTEM_GRAPHS)] if self.flavour == "virtuoso" else graphs
+
+    def _select(self, text: str, deadline: _Deadline, data: Sequence[tuple[str, str]] = ()) -> list[dict]:
+        """A small SELECT of the backend's own, read whole."""
+        response = self._send("POST", self.endpoints().query, deadline, "answer",
+                              data=[("query", text), *data], headers={"Accept": "application/sparql-results+json"})
+        if response.status_code >= 400:
+            raise self._client_error(response, deadline, None)
+        body = b"".join(self._chunks(response, deadline))
+        try:
+            results = parse_query_results(body, format=QueryResultsFormat.JSON)
+            names = [v.value for v in results.variables]
+            return [{n: s[n] for n in names if s[n] is not None} for s in results]
+        except SyntaxError as exc:
+            raise UpstreamError(f"the SPARQL server at {self.where} sent a malformed answer: {exc}") from exc
+
+    # -- updates -----------------------------------------------------------------------------------
+
+    def update(self, text: str, timeout: float, *, base_iri: str | None = None,
+               using_graphs: Sequence[str] = (), using_named_graphs: Sequence[str] = ()) -> None:
+        scanned = guards.check(text, self.settings, update=True)
+        if using_graphs or using_named_graphs:
+            # As USING clauses in the text, as the embedded store does: servers differ on the parameters.
+            text = scanned.with_using(using_graphs, using_named_graphs)
+        if base_iri:
+            text = f"BASE {NamedNode(base_iri)}\n{text}"
+        deadline = _Deadline(min(timeout, self.timeout))
+        data = [("update", text)]
+        try:
+            response = self._send("POST", self.endpoints().update, deadline, "apply the update", data=data)
+        except UpstreamError as exc:
+            if exc.status == 504:
+                exc.message += "; it may or may not have applied the update"
+            raise
+        self._graphs = None
+        if response.status_code >= 400:
+            raise self._client_error(response, deadline, text, update=True)
+        for _ in self._chunks(response, deadline, "acknowledgement"):
+            pass
+
+    # -- Graph Store Protocol ----------------------------------------------------------------------
+
+    def _gsp(self) -> str:
+        url = self.endpoints().gsp
+        if url is None:
+            raise UpstreamError(f"no Graph Store Protocol URL is known for the SPARQL server at {self.where}; "
+                                "set store_gsp")
+        return url
+
+    @staticmethod
+    def _target(graph: str | None) -> dict[str, str]:
+        return {"default": ""} if graph is None else {"graph": NamedNode(graph).value}
+
+    def graph_exists(self, graph: str | None) -> bool:
+        if graph is None:
+            return True
+        deadline = _Deadline(self.timeout)
+        if self.flavour == "oxigraph":
+            response = self._send("HEAD", self._gsp(), deadline, "answer", params=self._target(graph))
+            response.close()
+            if response.status_code not in (200, 204, 404):
+                raise self._client_error(response, deadline, None)
+            return response.status_code != 404
+        rows = self._select(f"SELECT ?x WHERE {{ GRAPH {NamedNode(graph)} {{ ?x ?p ?o }} }} LIMIT 1", deadline,
+                            [("named-graph-uri", graph)])
+        return bool(rows)
+
+    def graph_get(self, graph: str | None, media_type: str) -> QueryResponse:
+        """The graph's serialisation, streamed; raises NotFound (before the first byte) when it is absent."""
+        return _buffered("CONSTRUCT", media_type, self._graph_chunks(graph, media_type), self.settings.buffer_bytes)
+
+    def _graph_chunks(self, graph: str | None, media_type: str) -> Iterator[bytes]:
+        deadline = _Deadline(self.timeout)
+        asked, _ = self._upstream_media("CONSTRUCT", media_type)
+        response = self._send("GET", self._gsp(), deadline, "answer", params=self._target(graph),
+                              headers={"Accept": asked})
+        if response.status_code == 404:
+            response.close()
+            raise NotFound(f"there is no graph <{graph}> in this store")
+        if response.status_code >= 400:
+            raise self._client_error(response, deadline, None)
+        yield from self._chunks(response, deadline)
+
+    def dataset_get(self, media_type: str) -> QueryResponse:
+        """Every graph: Oxigraph's GSP serves the dataset in one request, other servers graph by graph."""
+        return _buffered("CONSTRUCT", media_type, self._dataset_chunks(media_type), self.settings.buffer_bytes)
+
+    def _dataset_chunks(self, media_type: str) -> Iterator[bytes]:
+        if self.flavour != "oxigraph":
+            yield from self._dataset_by_graph(media_type)
+            return
+        deadline = _Deadline(self.timeout)
+        response = self._send("GET", self._gsp(), deadline, "answer", headers={"Accept": media_type})
+        if response.status_code >= 400:
+            raise self._client_error(response, deadline, None)
+        yield from self._chunks(response, deadline)
+
+    def _dataset_by_graph(self, media_type: str) -> Iterator[bytes]:
+        fmt = RDF_FORMATS[media_type]
+        for graph in self.named_graphs():
+            data = b"".join(self._graph_chunks(graph, "application/n-triples"))
+            name = NamedNode(graph)
+            quads = (Quad(q.subject, q.predicate, q.object, name) for q in parse(data, format=RdfFormat.N_TRIPLES))
+            yield serialize(quads, format=fmt)
+
+    def _write(self, method: str, graph: str | None, payloads: Sequence[Payload]) -> bool:
+        """PUT or POST the payloads as one N-Triples body (one request, so one transaction upstream)."""
+        body = _ntriples(payloads, graph)
+        deadline = _Deadline(self.timeout)
+        response = self._send(method, self._gsp(), deadline, "store the graph", params=self._target(graph),
+                              data=body, headers={"Content-Type": "application/n-triples"})
+        self._graphs = None
+        response.close()
+        if response.status_code >= 400:
+            raise self._client_error(response, deadline, None)
+        return response.status_code == 201 and graph is not None
+
+    def graph_replace(self, graph: str | None, payloads: Sequence[Payload]) -> bool:
+        return self._write("PUT", graph, payloads)
+
+    def graph_add(self, graph: str | None, payloads: Sequence[Payload]) -> bool:
+        return self._write("POST", graph, payloads)
+
+    def graph_delete(self, graph: str | None) -> None:
+        deadline = _Deadline(self.timeout)
+        response = self._send("DELETE", self._gsp(), deadline, "delete the graph", params=self._target(graph))
+        self._graphs = None
+        response.close()
+        if response.status_code == 404:
+            raise NotFound(f"there is no graph <{graph}> in this store")
+        if response.status_code >= 400:
+            raise self._client_error(response, deadline, None)
+
+    def named_graphs(self) -> list[str]:
+        return self._graph_list(_Deadline(self.timeout))
+
+    def triple_count(self) -> int:
+        deadline = _Deadline(self.timeout)
+        if self.flavour == "oxigraph":
+            # Without union-default-graph the default graph is the real one: default + named = every quad.
+            rows = self._select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",
+                                deadline)
+        else:
+            graphs = self._graph_list(deadline)
+            if not graphs:
+                return 0
+            rows = self._select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", deadline,
+                                [("named-graph-uri", g) for g in graphs])
+        return int(rows[0]["n"].value) if rows else 0
+
+    def close(self) -> None:
+        self.session.close()
+
+
+# -- reading answers -------------------------------------------------------------------------------
+
+
+class _Tee(io.RawIOBase):
+    """What pyoxigraph's parser reads: the upstream chunks, kept for the client as they are read."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        super().__init__()
+        self.chunks = chunks
+        self.pending = b""
+        self.seen: list[bytes] = []
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.pending:
+            self.pending = next(self.chunks, b"")
+            if not self.pending:
+                return 0
+            self.seen.append(self.pending)
+            self.size += len(self.pending)
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+    def take(self) -> list[bytes]:
+        seen, self.seen = self.seen, []
+        return seen
+
+
+def _checked(chunks: Iterator[bytes], form: str, media: str, max_rows: int, rows_source: str, max_bytes: int,
+             where: str) -> Iterator[bytes]:
+    """The chunks, passed on as pyoxigraph parses them: rows counted, bytes counted, syntax checked."""
+    tee = _Tee(chunks)
+    rows_limit = f"the result has more than {max_rows} rows, the limit set by {rows_source}; add a LIMIT"
+
+    def limits(rows: int) -> None:
+        if rows > max_rows:
+            raise ResultTooLarge(rows_limit)
+        if tee.size > max_bytes:
+            raise ResultTooLarge(f"the result is larger than {max_bytes} bytes, the limit set by max_result_bytes; "
+                                 "add a LIMIT or select fewer variables")
+
+    try:
+        if media == "text/csv":
+            # CSV results cannot be parsed back (pyoxigraph refuses: they are lossy), so rows are counted
+            # as line breaks outside quotes (RFC 4180), less the header.
+            counter = _CsvRows()
+            for chunk in chunks:
+                tee.size += len(chunk)
+                limits(counter.feed(chunk))
+                yield chunk
+            return
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            items: Iterable[Any] = parse(tee, format=RDF_FORMATS[media])
+        else:
+            items = parse_query_results(tee, format=RESULT_FORMATS[media])
+        rows = 0
+        if form in ("SELECT", "CONSTRUCT", "DESCRIBE"):
+            for _ in items:  # type: ignore[union-attr]
+                rows += 1
+                limits(rows)
+                if tee.seen:
+                    yield from tee.take()
+        while tee.readinto(bytearray(CHUNK_BYTES)):
+            limits(rows)
+        yield from tee.take()
+    except SyntaxError as exc:
+        raise UpstreamError(f"the SPARQL server at {where} sent a malformed {media} answer: {exc}") from None
+    finally:
+        getattr(chunks, "close", lambda: None)()
+
+
+class _CsvRows:
+    def __init__(self) -> None:
+        self.quoted = False
+        self.lines = -1
+
+    def feed(self, chunk: bytes) -> int:
+        if b'"' not in chunk and not self.quoted:
+            self.lines += chunk.count(b"\n")
+            return self.lines
+        for match in re.finditer(rb'["\n]', chunk):
+            if match.group() == b'"':
+                self.quoted = not self.quoted
+            elif not self.quoted:
+                self.lines += 1
+        return self.lines
+
+
+class _Stream:
+    """The rest of an answer larger than the buffer; the WSGI server's close() ends the upstream request."""
+
+    def __init__(self, head: list[bytes], rest: Iterator[bytes]) -> None:
+        self.head, self.rest = head, rest
+
+    def __iter__(self) -> Iterator[bytes]:
+        head, self.head = self.head, []
+        yield from head
+        try:
+            yield from self.rest
+        except ServiceError as exc:
+            log.warning("an answer was cut off after its status was sent: %s", exc.message)
+            raise
+
+    def close(self) -> None:
+        close = getattr(self.rest, "close", None)
+        if close is not None:
+            close()
+
+
+def _buffered(form: str, media: str, chunks: Iterator[bytes], buffer_bytes: int) -> QueryResponse:
+    """Read up to buffer_bytes, so that an error in a small answer is raised before the status is sent."""
+    head: list[bytes] = []
+    size = 0
+    try:
+        while size <= buffer_bytes:
+            chunk = next(chunks, None)
+            if chunk is None:
+                return QueryResponse(form, media, head, size)  # type: ignore[arg-type]
+            head.append(chunk)
+            size += len(chunk)
+    except BaseException:
+        getattr(chunks, "close", lambda: None)()
+        raise
+    return QueryResponse(form, media, _Stream(head, chunks), None)  # type: ignore[arg-type]
+
+
+def _ntriples(payloads: Sequence[Payload], graph: str | None) -> bytes:
+    """The payloads parsed (so a bad body is the client's 400, not the server's) and written as N-Triples.
+
+    Relative IRIs resolve against the graph's IRI, as in the embedded store.
+    """
+    parts = []
+    for payload in payloads:
+        if payload.media_type not in OFFERS["triples"]:
+            raise UnsupportedMediaType(f"cannot store {payload.media_type or 'a body without a Content-Type'} "
+                                       "in a graph; send one of " + ", ".join(OFFERS["triples"]))
+        try:
+            triples = [q.triple for q in parse(payload.data, format=RDF_FORMATS[payload.media_type],
+                                               base_iri=graph, rename_blank_nodes=True)]
+        except (SyntaxError, ValueError) as exc:
+            raise BadRequest(f"the {payload.media_type} body does not parse: {exc}") from exc
+        parts.append(serialize(triples, format=RdfFormat.N_TRIPLES))
+    return b"".join(parts)
+
+
+def _media(response: requests.Response) -> str:
+    return (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+
+
+def _message(response: requests.Response, deadline: _Deadline, limit: int = 2000) -> str:
+    """The first lines of an error body, as plain text (an HTML error page is left out)."""
+    try:
+        sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+        if sock is not None:
+            sock.settimeout(max(min(deadline.left(), 2.0), 0.001))
+        body = response.raw.read(limit, decode_content=True) or b""
+    except Exception:  # a broken error body still leaves the status to report
+        body = b""
+    finally:
+        response.close()
+    if "html" in _media(response):
+        return ""
+    text = body.decode("utf-8", "replace").strip()
+    # Virtuoso echoes the whole query after its message; the message is what says what to change.
+    return text.split("\n\nSPARQL query:")[0].strip()
+
+
+def _reason(exc: BaseException) -> str:
+    """'connection refused', 'connection reset' … from the exception chain requests and urllib3 build."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, ConnectionResetError):
+            return "connection reset"
+        seen = seen.__cause__ or seen.__context__ or (seen.args[-1] if seen.args and isinstance(seen.args[-1], BaseException) else None)
+    text = str(exc)
+    for known in ("Connection refused", "Connection reset", "Name or service not known", "IncompleteRead",
+                  "Connection broken", "Remote end closed connection"):
+        if known in text:
+            return known.lower()
+    return text
+
+
+def _local_syntax_error(text: str, update: bool = False) -> str | None:
+    """pyoxigraph's message for a request the server refused, so a syntax error reads as the embedded store's.
+
+    The text is run on an empty in-memory store: parsing is all that can fail there. A SELECT is
+    evaluated lazily and never iterated; text with SERVICE or LOAD is not tried, since it would fetch.
+    """
+    from pyoxigraph import Store
+
+    if SparqlText(text).remote_targets(("SERVICE", "LOAD")):
+        return None
+    try:
+        if update:
+            Store().update(text)
+        else:
+            Store().query(text)
+    except SyntaxError as exc:
+        return str(exc)
+    except Exception:  # an evaluation error on the empty store: the syntax was fine
+        return None
+    return None

@@ -1,0 +1,88 @@
+"""Bind query parameters for servers that have no substitution API: a VALUES block in the query text.
+
+pyoxigraph binds `substitutions` before evaluation; a remote SPARQL server takes only query text. The
+terms are therefore parsed (terms.parse_term: the N-Triples parser does every escaping check) and
+written back by pyoxigraph, so the block holds only well-formed IRIs and literals and a client's text
+never reaches the query as syntax (grlc issue 101 is what splicing does).
+
+The block goes first in the query's top-level WHERE group, so it is the leftmost operand of every join,
+OPTIONAL, MINUS and FILTER of that group: each of them sees the variable bound, as with a substitution.
+A trailing VALUES clause would not do: SPARQL 1.1 §18.2.4.3 joins it after grouping and aggregation,
+so a parameter used only inside the WHERE clause of an aggregate query would not restrict anything.
+What differs from a substitution is a subquery that does not project the variable: it does not see it.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from pyoxigraph import Literal, NamedNode
+
+from ..errors import BadRequest
+from ..sparql_text import SparqlText, Token
+from .terms import parse_term
+
+_VARNAME = re.compile(r"[\w\u00B7\u0300-\u036F\u203F-\u2040]+")
+_MODIFIERS = ("GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES")
+
+
+def values_block(substitutions: Mapping[str, str]) -> str:
+    """`VALUES (?a ?b) { (<…> "…") }` from variable names and terms in N-Triples syntax.
+
+    Raises BadRequest for a name that is not a SPARQL variable name, a term that does not parse, or a
+    blank node (SPARQL's VALUES has no syntax for one).
+    """
+    names, terms = [], []
+    for name, text in substitutions.items():
+        if not _VARNAME.fullmatch(name):
+            raise BadRequest(f"not a SPARQL variable name: {name!r}")
+        term = parse_term(text)
+        if not isinstance(term, (NamedNode, Literal)):
+            raise BadRequest(f"parameter {name} is a blank node; a remote SPARQL server can only bind IRIs and literals")
+        names.append(f"?{name}")
+        terms.append(str(term))
+    return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
+
+
+def bind(query: str, substitutions: Mapping[str, str], scanned: SparqlText | None = None) -> str:
+    """The query with the substitutions bound by a VALUES block at the start of its WHERE group."""
+    if not substitutions:
+        return query
+    block = values_block(substitutions)
+    scanned = scanned or SparqlText(query)
+    top = [t for t in scanned.tokens if t.depth == 0]
+    form_at = next((i for i, t in enumerate(top) if t.kind == "name" and t.text.upper() in
+                    ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")), None)
+    if form_at is None:
+        raise BadRequest("parameters can only be bound in a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+    rest = top[form_at + 1:]
+    if top[form_at].is_("CONSTRUCT"):
+        if rest and rest[0].is_("WHERE"):
+            return _construct_where(query, rest, block)
+        rest = _after_group(rest)
+    for token in rest:
+        if token.kind == "name" and token.text.upper() in _MODIFIERS:
+            break  # a query pattern is never after its solution modifiers: DESCRIBE without WHERE
+        if token.kind == "open" and token.text == "{":
+            return f"{query[:token.start + 1]} {block} {query[token.start + 1:]}"
+    # DESCRIBE <…> with no WHERE clause: give it one, before any solution modifier.
+    position = next((t.start for t in rest if t.kind == "name" and t.text.upper() in _MODIFIERS), len(query))
+    return f"{query[:position]} WHERE {{ {block} }} {query[position:]}"
+
+
+def _after_group(tokens: list[Token]) -> list[Token]:
+    """The top-level tokens after the first group (CONSTRUCT's template)."""
+    for i, token in enumerate(tokens):
+        if token.kind == "close" and token.text == "}":
+            return tokens[i + 1:]
+    return []
+
+
+def _construct_where(query: str, rest: list[Token], block: str) -> str:
+    """`CONSTRUCT WHERE { P }` allows only triples in P, so write it as `CONSTRUCT { P } WHERE { VALUES … P }`."""
+    opening = next((t for t in rest if t.kind == "open" and t.text == "{"), None)
+    closing = next((t for t in rest if t.kind == "close" and t.text == "}"), None)
+    if opening is None or closing is None:
+        raise BadRequest("CONSTRUCT WHERE without a group")
+    pattern = query[opening.start + 1:closing.start]
+    return f"{query[:rest[0].start]}{{{pattern}}} WHERE {{ {block} {pattern}}}{query[closing.start + 1:]}"

@@ -1,0 +1,80 @@
+"""Graph exploration: the explorer page, the neighbourhood and search APIs, GraphML/GEXF exports."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from .. import exports, neighbourhood, search
+from ..errors import BadRequest, NotFound
+from ..links import Site
+from ..settings import Settings
+from ..values import iri as iri_term
+
+bp = Blueprint("explore", __name__)
+
+
+def _settings() -> Settings:
+    return current_app.config["REFORMKG"]
+
+
+def _backend():
+    return current_app.extensions["reformkg.backend"]
+
+
+def _int(name: str, default: int) -> int:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return default
+    if not value.isdigit():
+        raise BadRequest(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
+def _lang(default: str | None) -> str | None:
+    lang = request.args.get("lang") or default
+    if lang not in (None, *search.LANGUAGES):
+        raise BadRequest(f"lang must be one of {', '.join(search.LANGUAGES)}, not {lang!r}")
+    return lang
+
+
+@bp.get("/explore")
+def page() -> str:
+    return render_template("explore.html", start=request.args.get("iri", ""))
+
+
+@bp.get("/api/graph")
+def graph() -> Response:
+    iri = request.args.get("iri")
+    if not iri:
+        raise BadRequest("give the resource to start from as iri=…")
+    found = neighbourhood.neighbourhood(
+        _backend(), iri, depth=_int("depth", 1), limit=_int("limit", neighbourhood.DEFAULT_LIMIT),
+        lang=_lang("zh"), timeout=_settings().query_timeout)
+    return jsonify(neighbourhood.to_cytoscape(found, Site(_settings().base_iri)))
+
+
+@bp.get("/api/search")
+def find() -> Response:
+    text, lang = request.args.get("q", ""), _lang(None)
+    hits = search.search(_backend(), text, site=Site(_settings().base_iri), lang=lang,
+                         limit=_int("limit", search.DEFAULT_LIMIT), timeout=_settings().query_timeout)
+    return jsonify(q=text, lang=lang, results=[
+        {"iri": h.iri, "label": h.label, "matched": h.matched, "match": h.match, "score": h.score,
+         "class": h.display_class, "page": h.page} for h in hits])
+
+
+@bp.get("/api/export.<fmt>")
+def export(fmt: str) -> Response:
+    if fmt not in exports.FORMATS:
+        raise NotFound(f"no export as {fmt}; the graph is exported as " + ", ".join(exports.FORMATS))
+    backend, s = _backend(), _settings()
+    graph = request.args.get("graph") or None
+    if graph is not None:
+        iri_term(graph)
+        if graph not in backend.named_graphs():
+            raise NotFound(f"no named graph <{graph}>; the graphs are " + ", ".join(backend.named_graphs()))
+    body = exports.export(backend, graph, fmt, timeout=s.query_timeout, max_rows=s.max_result_rows)
+    name = "reformkg" if graph is None else "reformkg-" + re.sub(r"[^A-Za-z0-9._-]+", "-", graph.rstrip("/").rsplit("/", 1)[-1])
+    return Response(body, mimetype=exports.FORMATS[fmt].media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{exports.FORMATS[fmt].extension}"'})

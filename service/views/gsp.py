@@ -1,0 +1,99 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol at /store: `?graph=<iri>`, `?default`, or /store/<path>.
+
+https://www.w3.org/TR/sparql11-http-rdf-update/ — indirect identification (§4.2) by the `graph`
+parameter, direct identification (§4.1) by a URL under /store, which is then the graph's IRI. A POST to
+/store itself creates a graph with a new IRI (§5.5). Reads are open; writes need the update token.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, request
+
+from .. import auth, protocol
+from ..errors import BadRequest, UnsupportedMediaType
+from ..store.base import Payload
+from ..store.formats import negotiate
+from .sparql import answer
+
+bp = Blueprint("gsp", __name__)
+METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
+
+
+@dataclass(frozen=True)
+class Target:
+    graph: str | None
+    """The graph's IRI; None for the default graph or for the whole store."""
+    store: bool = False
+    """True when the request names no graph: the graph store itself."""
+
+
+def _target(rest: str | None) -> Target:
+    if rest is not None:
+        return Target(request.base_url)
+    params = protocol.parse_params(request.query_string, "query string")
+    graphs = [value for key, value in params if key == "graph"]
+    default = any(key == "default" for key, _ in params)
+    if len(graphs) > 1 or graphs and default:
+        raise BadRequest("name one graph: ?graph=<iri> or ?default")
+    if graphs:
+        return Target(protocol.iri_param(graphs[0], "graph"))
+    if default:
+        return Target(None)
+    return Target(None, store=True)
+
+
+@bp.route("/store", methods=METHODS)
+@bp.route("/store/<path:rest>", methods=METHODS)
+def graph_store(rest: str | None = None) -> Response:
+    settings = current_app.config["REFORMKG"]
+    backend = current_app.extensions["reformkg.backend"]
+    target = _target(rest)
+    if request.method in ("GET", "HEAD"):
+        return _read(target)
+    auth.require_writer(request, settings)
+    if request.method == "DELETE":
+        if target.store:
+            raise BadRequest("DELETE needs ?graph=<iri> or ?default")
+        backend.graph_delete(target.graph)
+        return Response(status=204)
+    payloads = _payloads()
+    if target.store:
+        if request.method != "POST":
+            raise BadRequest("PUT needs ?graph=<iri> or ?default")
+        graph = f"{request.url_root}store/{uuid.uuid4().hex}"
+        backend.graph_add(graph, payloads)
+        return Response(status=201, headers={"Location": graph})
+    write = backend.graph_replace if request.method == "PUT" else backend.graph_add
+    created = write(target.graph, payloads)
+    return Response(status=201 if created else 204)
+
+
+def _read(target: Target) -> Response:
+    backend = current_app.extensions["reformkg.backend"]
+    accept = request.headers.get("Accept")
+    if target.store:
+        return answer(backend.dataset_get(negotiate(accept, "dataset")), Vary="Accept")
+    media_type = negotiate(accept, "triples")
+    if request.method == "HEAD":
+        if not backend.graph_exists(target.graph):
+            return Response(status=404)
+        return Response(mimetype=media_type, headers={"Vary": "Accept"})
+    return answer(backend.graph_get(target.graph, media_type), Vary="Accept")
+
+
+def _payloads() -> list[Payload]:
+    """The RDF in the body, or in each part of a multipart/form-data body (GSP §5.5)."""
+    if request.mimetype == "multipart/form-data":
+        parts = [Payload(f.read(), f.mimetype) for f in request.files.values()]
+        if not parts or request.form:
+            raise BadRequest("each part of a multipart body must be a file with its RDF Content-Type")
+        return parts
+    if not request.mimetype:
+        raise UnsupportedMediaType("send the RDF with a Content-Type: text/turtle, application/n-triples, "
+                                   "application/rdf+xml or application/ld+json")
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"the body is declared as {charset}; send RDF as UTF-8")
+    return [Payload(request.get_data(), request.mimetype)]

@@ -1,0 +1,378 @@
+"""The engine process: runs one job at a time on the store, where the web process can SIGKILL it.
+
+pyoxigraph's `Store.query` has no timeout and cannot be interrupted, so every query and every write
+runs here (see executor.py). Started as `python -m reformkg.service.worker <role> <data_dir> <fd> <offline|online>`,
+it talks over one socket in pickled tuples:
+
+    web → engine   a job, a dict: {"op": "query", ...}
+    engine → web   ("ready", pid, offline) once, then for each job:
+                   ("head", form, media_type), ("chunk", bytes)…, ("end",)    a streamed answer
+                   ("value", obj)                                            a small answer
+                   ("committed",), ("value", obj)                            a write
+                   ("error", ServiceError subclass name, message)            at any point
+
+A query engine ("query" role) reads a pinned snapshot, opened read-only, and re-pins when `snapshot`
+changes; the writer ("write" role) opens the primary store under write.lock for one job at a time.
+Either exits when its parent process does. Unless SERVICE and LOAD are allowed somewhere, an engine
+first leaves the network (a network namespace of its own), so they could not fetch anything anyway.
+"""
+from __future__ import annotations
+
+import ctypes
+import io
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import (
+    DefaultGraph, NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store,
+    Variable, parse, parse_query_results, serialize,
+)
+
+from . import errors
+from .store import snapshots
+from .store.formats import OFFERS, RDF_FORMATS, RESULT_FORMATS, negotiate
+from .store.terms import parse_term
+
+log = logging.getLogger("reformkg.worker")
+
+CHUNK_BYTES = 64 * 1024
+
+
+class _Channel(io.RawIOBase):
+    """Where pyoxigraph serialises an answer: sent to the web process in chunks, up to max_bytes."""
+
+    def __init__(self, conn: Connection, max_bytes: int = 0, limit: str = "max_result_bytes") -> None:
+        super().__init__()
+        self.conn, self.max_bytes, self.limit = conn, max_bytes, limit
+        self.size = 0
+        self.buffer = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def send(self, message: tuple) -> None:
+        self.conn.send(message)
+
+    def head(self, form: str, media_type: str) -> None:
+        self.send(("head", form, media_type))
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.size += len(data)
+        if self.size > self.max_bytes:
+            raise errors.ResultTooLarge(f"the result is larger than {self.max_bytes} bytes, the limit set by "
+                                        f"{self.limit}; add a LIMIT or select fewer variables")
+        self.buffer += data
+        if len(self.buffer) >= CHUNK_BYTES:
+            self.send(("chunk", bytes(self.buffer)))
+            self.buffer.clear()
+        return len(data)
+
+    def end(self) -> None:
+        if self.buffer:
+            self.send(("chunk", bytes(self.buffer)))
+            self.buffer.clear()
+        self.send(("end",))
+
+
+class _Rows(io.RawIOBase):
+    """Collects a line-per-row serialisation (TSV, N-Triples) and stops the query past max_rows.
+
+    pyoxigraph serialises a whole result in one call, so the rows are counted in the bytes it writes:
+    TSV and N-Triples escape line breaks inside terms, so each row or triple is exactly one line.
+    """
+
+    def __init__(self, max_rows: int, limit: str, header_lines: int) -> None:
+        super().__init__()
+        self.max_rows, self.limit = max_rows, limit
+        self.rows = -header_lines
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.rows += data.count(b"\n")
+        if self.rows > self.max_rows:
+            raise errors.ResultTooLarge(f"the result has more than {self.max_rows} rows, the limit set by "
+                                        f"{self.limit}; add a LIMIT")
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _graph(graph: str | None) -> NamedNode | DefaultGraph:
+    return DefaultGraph() if graph is None else NamedNode(graph)
+
+
+class QueryEngine:
+    """Answers queries and reads on the current snapshot."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.pin: snapshots.Pin | None = None
+        self.store: Store | None = None
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Re-open when a write has published a new snapshot (one readlink when nothing changed)."""
+        if self.pin is not None and snapshots.generation(self.data_dir) == self.pin.generation:
+            return
+        pin = snapshots.pin(self.data_dir)
+        old, self.store, self.pin = self.pin, Store.read_only(str(pin.path)), pin
+        if old is not None:
+            old.release()
+
+    def run(self, job: dict, out: _Channel) -> None:
+        self._refresh()
+        getattr(self, "_" + job["op"])(job, out)
+
+    def _query(self, job: dict, out: _Channel) -> None:
+        assert self.store is not None
+        options: dict[str, Any] = {
+            "substitutions": {Variable(k): parse_term(v) for k, v in job["substitutions"].items()},
+        }
+        if job["default_graphs"] or job["named_graphs"]:
+            options["default_graph"] = [NamedNode(g) for g in job["default_graphs"]]
+            options["named_graphs"] = [NamedNode(g) for g in job["named_graphs"]]
+        elif job["union"]:
+            options["use_default_graph_as_union"] = True
+        try:
+            result = _evaluate(lambda: self.store.query(job["query"], base_iri=job["base_iri"], **options))
+        except SyntaxError as exc:
+            raise errors.QuerySyntaxError(str(exc)) from exc
+        if isinstance(result, QueryBoolean):
+            media = negotiate(job["accept"], "results")
+            out.head("ASK", media)
+            result.serialize(out, format=RESULT_FORMATS[media])
+        elif isinstance(result, QuerySolutions):
+            media = negotiate(job["accept"], "results")
+            rows = _Rows(job["max_rows"], job["rows_limit"], header_lines=1)
+            _evaluate(lambda: result.serialize(rows, format=QueryResultsFormat.TSV))
+            out.head("SELECT", media)
+            if media == "text/tab-separated-values":
+                out.write(rows.getvalue())
+            else:
+                parse_query_results(rows.getvalue(), format=QueryResultsFormat.TSV).serialize(
+                    out, format=RESULT_FORMATS[media])
+        else:
+            media = negotiate(job["accept"], "graph")
+            rows = _Rows(job["max_rows"], job["rows_limit"], header_lines=0)
+            _evaluate(lambda: result.serialize(rows, format=RdfFormat.N_TRIPLES))
+            out.head(job["form"], media)
+            if media == "application/n-triples":
+                out.write(rows.getvalue())
+            else:
+                triples = parse(rows.getvalue(), format=RdfFormat.N_TRIPLES)
+                serialize(triples, out, format=RDF_FORMATS[media], prefixes=job["prefixes"])
+        out.end()
+
+    def _dump(self, job: dict, out: _Channel) -> None:
+        assert self.store is not None
+        graph = job["graph"]
+        if not job["dataset"] and graph is not None and not self.store.contains_named_graph(NamedNode(graph)):
+            raise errors.NotFound(f"there is no graph <{graph}> in this store")
+        out.head("CONSTRUCT", job["media_type"])
+        fmt = RDF_FORMATS[job["media_type"]]
+        if job["dataset"]:
+            self.store.dump(out, format=fmt)
+        else:
+            self.store.dump(out, format=fmt, from_graph=_graph(graph))
+        out.end()
+
+    def _exists(self, job: dict, out: _Channel) -> None:
+        assert self.store is not None
+        graph = job["graph"]
+        out.send(("value", graph is None or self.store.contains_named_graph(NamedNode(graph))))
+
+    def _graphs(self, job: dict, out: _Channel) -> None:
+        assert self.store is not None
+        out.send(("value", sorted(g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))))
+
+    def _count(self, job: dict, out: _Channel) -> None:
+        out.send(("value", len(self.store)))
+
+
+def _evaluate(run: Callable[[], Any]) -> Any:
+    """Evaluation errors pyoxigraph raises (RuntimeError: an unbound SERVICE name …) are the query's: 400.
+    Storage errors (OSError) are the engine's: 500, with the details only in the log."""
+    try:
+        return run()
+    except RuntimeError as exc:
+        raise errors.BadRequest(f"the query failed: {exc}") from exc
+
+
+class Writer:
+    """Applies one write at a time to the primary store and publishes a snapshot before it answers.
+
+    Opening the primary store takes longer than most writes, so the writer keeps it open, holding
+    write.lock, until it has been idle for IDLE_SECONDS; then other writers (another web process's,
+    `reformkg build`) may take the lock.
+    """
+
+    IDLE_SECONDS = 1.0
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.lock = snapshots.WriteLock(data_dir)
+        self.store: Store | None = None
+
+    def _open(self) -> Store:
+        if self.store is None:
+            self.lock.acquire()
+            snapshots.recover(self.data_dir)
+            path = snapshots.primary(self.data_dir)
+            if path is None:
+                self.lock.release()
+                raise errors.EngineFailure("there is no store to write to; run `reformkg build` first")
+            self.store = Store(str(path))
+        return self.store
+
+    def idle(self) -> None:
+        """Close the primary store and let go of the write lock."""
+        self.store = None
+        self.lock.release()
+
+    def run(self, job: dict, out: _Channel) -> None:
+        store = self._open()
+        snapshots.mark_pending(self.data_dir)
+        try:
+            value = getattr(self, "_" + job["op"])(store, job)
+        except BaseException:
+            # Each job is one store.update call, one transaction: if it raised, nothing was applied.
+            snapshots.clear_pending(self.data_dir)
+            raise
+        # From here the write is applied: the web process stops enforcing the deadline.
+        out.send(("committed",))
+        snapshots.publish(store, self.data_dir)
+        out.send(("value", value))
+
+    def _update(self, store: Store, job: dict) -> None:
+        _apply(store, job["text"], job["base_iri"])
+
+    def _put(self, store: Store, job: dict) -> bool:
+        graph = job["graph"]
+        created = graph is not None and not store.contains_named_graph(NamedNode(graph))
+        target = "DEFAULT" if graph is None else f"GRAPH {NamedNode(graph)}"
+        _apply(store, f"DROP SILENT {target} ;\n" + _insert(graph, job["payloads"], job["base_iri"]))
+        return created
+
+    def _post(self, store: Store, job: dict) -> bool:
+        graph = job["graph"]
+        created = graph is not None and not store.contains_named_graph(NamedNode(graph))
+        _apply(store, _insert(graph, job["payloads"], job["base_iri"]))
+        return created
+
+    def _delete(self, store: Store, job: dict) -> None:
+        graph = job["graph"]
+        if graph is not None and not store.contains_named_graph(NamedNode(graph)):
+            raise errors.NotFound(f"there is no graph <{graph}> in this store")
+        _apply(store, "DROP DEFAULT" if graph is None else f"DROP GRAPH {NamedNode(graph)}")
+
+
+def _apply(store: Store, text: str, base_iri: str | None = None) -> None:
+    """One SPARQL Update, which pyoxigraph applies in one transaction: all of it or nothing."""
+    try:
+        store.update(text, base_iri=base_iri)
+    except SyntaxError as exc:
+        raise errors.QuerySyntaxError(str(exc)) from exc
+    except RuntimeError as exc:
+        raise errors.BadRequest(f"the update failed: {exc}") from exc
+
+
+def _insert(graph: str | None, payloads: list[tuple[bytes, str]], base_iri: str | None) -> str:
+    """The payloads as an update creating the graph and inserting their triples into it.
+
+    Written as SPARQL (pyoxigraph's N-Triples output is valid INSERT DATA syntax) so that the whole
+    Graph Store Protocol request is one transaction, like any update.
+    """
+    lines = []
+    for data, media_type in payloads:
+        if media_type not in OFFERS["triples"]:
+            raise errors.UnsupportedMediaType(f"cannot store {media_type or 'a body without a Content-Type'} "
+                                              "in a graph; send one of " + ", ".join(OFFERS["triples"]))
+        try:
+            quads = parse(data, format=RDF_FORMATS[media_type], base_iri=base_iri, rename_blank_nodes=True)
+            lines.append(serialize((q.triple for q in quads), format=RdfFormat.N_TRIPLES).decode("utf-8"))
+        except (SyntaxError, ValueError) as exc:
+            raise errors.BadRequest(f"the {media_type} body does not parse: {exc}") from exc
+    create = "" if graph is None else f"CREATE SILENT GRAPH {NamedNode(graph)} ;\n"
+    triples = "".join(lines)
+    if not triples:
+        return create  # an update may end with ';' or be empty (SPARQL 1.1 Update §3)
+    block = triples if graph is None else f"GRAPH {NamedNode(graph)} {{\n{triples}}}"
+    return f"{create}INSERT DATA {{\n{block}\n}}"
+
+
+_CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
+
+
+def _go_offline() -> bool:
+    """Leave the network: in a network namespace of its own the process has only a loopback device,
+    and that is down, so SERVICE and LOAD reach nothing even if guards.py was fooled. Linux only;
+    needs CAP_SYS_ADMIN or unprivileged user namespaces, and must run before any thread starts."""
+    try:
+        unshare = ctypes.CDLL(None, use_errno=True).unshare
+    except (OSError, AttributeError):
+        return False
+    return any(unshare(flags) == 0 for flags in (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET))
+
+
+def _exit_with_parent() -> None:
+    """Exit when the web process is gone, even in the middle of a query (the GIL is released then)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def serve(role: str, data_dir: Path, conn: Connection, offline: bool) -> None:
+    engine = QueryEngine(data_dir) if role == "query" else Writer(data_dir)
+    conn.send(("ready", os.getpid(), offline))
+    while True:
+        if isinstance(engine, Writer) and engine.store is not None and not conn.poll(Writer.IDLE_SECONDS):
+            engine.idle()
+            continue
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        out = _Channel(conn, job.get("max_bytes", 0), job.get("bytes_limit", "max_result_bytes"))
+        try:
+            engine.run(job, out)
+        except errors.ServiceError as exc:
+            conn.send(("error", type(exc).__name__, exc.message))
+        except Exception:
+            log.exception("job %s failed (request %s)", job.get("op"), job.get("request_id", "-"))
+            conn.send(("error", "EngineFailure", errors.ENGINE_FAILED))
+
+
+def main(argv: list[str]) -> None:
+    role, data_dir, fd, network = argv
+    # Ctrl+C in a terminal reaches the whole process group; the web process decides when engines stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    offline = network == "offline" and _go_offline()
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+                        format="%(asctime)s %(levelname)s reformkg.worker[%(process)d] %(message)s")
+    if network == "offline" and not offline:
+        log.warning("this system does not let the engine leave the network (unshare); SERVICE and LOAD "
+                    "are refused by the text check alone")
+    _exit_with_parent()
+    serve(role, Path(data_dir), Connection(int(fd)), offline)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

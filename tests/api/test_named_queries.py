@@ -1,0 +1,209 @@
+"""Every named query through the API, each pinned to its real answer on the report's store.
+
+The nine competency queries keep their own tests in tests/test_competency_queries.py (run on the
+store directly); here each query is run as a client runs it, with each of its parameters bound.
+"""
+from __future__ import annotations
+
+from reformkg.service.catalog import load_catalog
+
+from .conftest import BASE, REPORT, rows
+
+TESTED = {
+    "reforms-and-measures", "indicators", "indicators-by-unit", "indicators-by-target-group", "indicators-by-agency",
+    "indicators-by-place", "money-totals", "money-paid-by-reform", "document-issuers", "documents-by-type",
+    "documents-by-reform", "target-group-hierarchy", "label-search", "incoming-links", "dataset-statistics",
+    "class-counts", "resource-by-label", "reports", "named-programmes", "co-issuing-agencies",
+    "elderly-care-indicators", "places-by-reform", "reform-with-most-indicators", "target-groups-in-several-reforms",
+}
+
+
+def test_every_named_query_is_tested_here():
+    assert {q.name for q in load_catalog()} == TESTED
+
+
+def test_every_parameter_type_is_used_by_some_query():
+    used = {p.type for q in load_catalog() for p in q.parameters}
+    assert used == {"iri", "string", "lang-string", "integer", "decimal", "boolean", "date", "enum"}
+
+
+def test_every_query_answers_without_parameters_or_with_its_examples(client):
+    for query in load_catalog():
+        examples = {p.name: p.example for p in query.parameters if p.example is not None}
+        required = {p.name for p in query.parameters if p.required}
+        if not required:
+            assert rows(client, query.name) is not None
+        assert rows(client, query.name, **examples), f"{query.name} with its examples {examples} has no rows"
+
+
+def test_reforms_and_their_measures(client):
+    everything = rows(client, "reforms-and-measures")
+    assert len(everything) == 31
+    assert sorted({r["reform"] for r in everything}) == list(range(1, 11))
+    assert [r["measure"] for r in everything if r["reform"] in (1, 5)] == [None, None]
+    second = rows(client, "reforms-and-measures", reform=2)
+    assert [(r["measure_number"], r["measure_zh"]) for r in second] == [
+        (1, "出台基本养老服务清单"), (2, "健全基本养老服务体系"), (3, "丰富基本养老服务内涵"), (4, "深化养老服务改革创新")]
+
+
+def test_indicators_by_reform_unit_and_approximation(client):
+    ninth = rows(client, "indicators", reform=9)
+    assert [r["quote"] for r in ninth] == ["80元", "90元", "80元", "4.5亿元", "49.7万人", "4878人", "1500余万元", "55个",
+                                           "7700余名", "100%"]
+    assert {r["reform"] for r in ninth} == {9}
+    yuan = rows(client, "indicators", unit="元")
+    assert sorted(r["value"] for r in yuan) == [80, 80, 90, 15000000, 113000000, 250000000, 450000000]
+    approximate = rows(client, "indicators", approx="true")
+    assert [r["quote"] for r in approximate][:2] == ["110余万", "8000余张"]
+    assert len(approximate) == 8 and all(r["approx"] is True for r in approximate)
+    assert len(rows(client, "indicators", approx="false")) == 56 - 8
+    assert rows(client, "indicators", reform=9, unit="元", approx="true")[0]["quote"] == "1500余万元"
+
+
+def test_indicators_by_unit_with_a_decimal_minimum(client):
+    large = rows(client, "indicators-by-unit", unit="元", min="100000000")
+    assert [(r["written"], r["value"], r["min"]) for r in large] == [
+        ("4.5亿", 450000000, 100000000), ("2.5亿", 250000000, 100000000), ("1.13亿", 113000000, 100000000)]
+    assert rows(client, "indicators-by-unit", unit="元", min="450000000.5") == []
+    assert len(rows(client, "indicators-by-unit", min="0.5")) == 56
+    everything = rows(client, "indicators-by-unit")
+    assert len(everything) == 56 and everything[0]["unit"] == "%"
+
+
+def test_indicators_by_target_group_include_narrower_groups(client):
+    disabled = rows(client, "indicators-by-target-group", group=BASE + "target-group/persons-with-disabilities")
+    assert sorted({r["indicator"].rsplit("/", 1)[1] for r in disabled}, key=int) == [
+        "30", "31", "32", "33", "34", "36", "37", "38", "39"]
+    assert {r["named_zh"] for r in disabled} == {"残疾人", "困难残疾人", "重度残疾人", "精神障碍患者"}
+    minors = rows(client, "indicators-by-target-group", group=BASE + "target-group/minors")
+    assert [r["quote"] for r in minors] == ["1个", "40个", "650个"]
+
+
+def test_indicators_by_agency(client):
+    ministry = rows(client, "indicators-by-agency", agency=BASE + "agency/ministry-of-civil-affairs")
+    assert [r["quote"] for r in ministry] == ["1600余家", "2000余项"]
+    police = rows(client, "indicators-by-agency", agency=BASE + "agency/public-security-organs")
+    assert [r["quote"] for r in police] == ["6115家", "100%", "35条", "9家", "1个", "23个", "2个"]
+    assert len(rows(client, "indicators-by-agency")) == 11
+
+
+def test_indicators_by_place_include_places_inside_it(client):
+    chongqing = rows(client, "indicators-by-place", place=BASE + "place/chongqing")
+    assert len(chongqing) == 14 and chongqing[0]["quote"] == "8.23万件次"
+    assert rows(client, "indicators-by-place", place=BASE + "place/shandong") == []
+
+
+def test_money_totals_by_target_group(client):
+    totals = rows(client, "money-totals")
+    assert [(r["group_zh"], r["total"], r["indicators"]) for r in totals] == [
+        ("残疾人", 465000000, 2), ("困难群众", 363000000, 2), ("城乡低保对象", 363000000, 2), ("特困人员", 363000000, 2),
+        ("精神障碍患者", 15000000, 1)]
+    one = rows(client, "money-totals", group=BASE + "target-group/people-in-difficulty")
+    assert [(r["group_zh"], r["total"]) for r in one] == [("困难群众", 363000000)]
+
+
+def test_money_paid_by_reform_through_the_api(client):
+    assert [(r["number"], r["total"]) for r in rows(client, "money-paid-by-reform")] == [(9, 465000000), (1, 363000000)]
+
+
+def test_documents_and_their_issuers(client):
+    everything = rows(client, "document-issuers")
+    assert len(everything) == 13
+    bureau = rows(client, "document-issuers", agency=BASE + "agency/cq-civil-affairs")
+    assert len(bureau) == 7 and {r["agency_zh"] for r in bureau} == {"重庆市民政局"}
+    assert "重庆市地名管理条例" not in {r["title_zh"] for r in everything}
+
+
+def test_documents_by_type_take_a_chinese_lang_string_from_a_list(client):
+    notices = rows(client, "documents-by-type", type="通知")
+    assert [r["title_zh"] for r in notices] == ["关于培育发展未成年人保护领域社会组织的通知",
+                                                "民政部 国家乡村振兴局关于动员引导社会组织参与乡村振兴工作的通知"]
+    assert rows(client, "documents-by-type", type="条例@zh")[0]["reforms"] == "8"
+    assert len(rows(client, "documents-by-type")) == 10
+
+
+def test_documents_cited_by_one_reform(client):
+    assert sorted(r["title_zh"] for r in rows(client, "documents-by-reform", number=8)) == [
+        "重庆主城中心城区地名规划(2021—2035)", "重庆市主城中心城区消失地名录", "重庆市历史地名图集", "重庆市地名管理条例"]
+
+
+def test_programmes_named_by_one_reform(client):
+    assert [(r["name_zh"], r["kind_en"]) for r in rows(client, "named-programmes", number=4)] == [("渝快社区", "platform")]
+
+
+def test_the_target_group_hierarchy_under_a_root(client):
+    disabled = rows(client, "target-group-hierarchy", root=BASE + "target-group/persons-with-disabilities")
+    assert [(r["group_zh"], r["broader"]) for r in disabled] == [
+        ("残疾人", None), ("困难残疾人", "残疾人、困难群众"), ("残疾人家庭", "残疾人"), ("精神障碍患者", "残疾人"),
+        ("重度残疾人", "残疾人")]
+    assert [r["indicators"] for r in disabled] == [3, 1, 0, 4, 2]
+    everything = rows(client, "target-group-hierarchy")
+    assert len(everything) == 37 and len({r["group"] for r in everything}) == 19
+
+
+def test_label_search_ranks_exact_then_prefix_then_word_then_substring(client):
+    def matches(q: str, lang: str) -> list[str]:
+        return [r["match"] for r in rows(client, "label-search", q=q, lang=lang)]
+
+    assert matches("Chongqing", "en") == ["exact"] + ["prefix"] * 8 + ["word"] * 6
+    assert matches("chongqing", "en") == matches("Chongqing", "en")  # case does not matter
+    assert matches("service", "en") == ["word"] * 8 + ["substring"] * 10  # "services" holds it as a substring
+    assert matches("elder", "en") == ["prefix"] + ["substring"] * 23
+    chongqing = rows(client, "label-search", q="重庆", lang="zh", limit=3)
+    assert (chongqing[0]["resource"], chongqing[0]["match"], chongqing[1]["match"]) == (
+        BASE + "place/chongqing", "exact", "prefix")
+    elderly = rows(client, "label-search", q="养老", lang="zh")
+    assert len(elderly) > 10 and all("养老" in r["labels"] and r["match"] == "substring" for r in elderly)
+    assert [r["length"] for r in elderly] == sorted(r["length"] for r in elderly)  # shorter labels first
+    assert rows(client, "label-search", q="养老", lang="en") == []
+
+
+def test_incoming_links_to_a_resource(client):
+    minors = rows(client, "incoming-links", target=BASE + "target-group/minors")
+    assert [(r["source"].removeprefix(BASE), r["property"].rsplit("#", 1)[1]) for r in minors] == [
+        ("target-group/rural-minors", "broader"),
+        ("report/cq-civil-affairs-2022/indicator/15", "targetGroup"),
+        ("report/cq-civil-affairs-2022/indicator/16", "targetGroup"),
+        ("report/cq-civil-affairs-2022/indicator/17", "targetGroup"),
+        ("report/cq-civil-affairs-2022/reform/3", "targetGroup"),
+        ("report/cq-civil-affairs-2022/reform/3/measure/1", "targetGroup"),
+        ("report/cq-civil-affairs-2022/reform/3/measure/2", "targetGroup"),
+        ("report/cq-civil-affairs-2022/reform/3/measure/3", "targetGroup"),
+    ]
+    assert minors[4]["label_zh"] == "创新推进未成年人保护工作"
+
+
+def test_dataset_statistics_per_graph(client, built):
+    statistics = {r["graph"]: r for r in rows(client, "dataset-statistics")}
+    assert {g: r["triples"] for g, r in statistics.items()} == built.graphs
+    report = rows(client, "dataset-statistics", graph=BASE + "graph/report/cq-civil-affairs-2022")
+    assert [(r["triples"], r["subjects"]) for r in report] == [(2874, 574)]
+
+
+def test_instances_per_class(client):
+    report = rows(client, "class-counts", graph=BASE + "graph/report/cq-civil-affairs-2022")
+    counts = {r["class"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]: r["instances"] for r in report}
+    assert (counts["Indicator"], counts["Measure"], counts["Programme"], counts["Reform"], counts["Report"]) == (56, 29, 20, 10, 1)
+    assert report[0]["instances"] == 133
+
+
+def test_resources_with_an_exact_label_in_a_language(client):
+    assert [r["resource"] for r in rows(client, "resource-by-label", label="重庆")] == [BASE + "place/chongqing"]
+    assert [r["resource"] for r in rows(client, "resource-by-label", label="Chongqing@en")] == [BASE + "place/chongqing"]
+    assert rows(client, "resource-by-label", label="Chongqing@zh") == []
+
+
+def test_reports_published_since_a_date(client):
+    (report,) = rows(client, "reports")
+    assert (report["report"], report["issued"], report["reforms"], report["indicators"]) == (REPORT, "2023-02-06", 10, 56)
+    assert len(rows(client, "reports", since="2023-02-06")) == 1
+    assert rows(client, "reports", since="2023-02-07") == []
+
+
+def test_the_competency_queries_answer_through_the_api_as_on_the_store(client):
+    assert rows(client, "reform-with-most-indicators")[0]["indicators"] == 17
+    assert len(rows(client, "co-issuing-agencies")) == 2
+    assert len(rows(client, "elderly-care-indicators")) == 10
+    assert len(rows(client, "places-by-reform")) == 9
+    assert {r["label_zh"] for r in rows(client, "target-groups-in-several-reforms")} == {
+        "困难群众", "特困人员", "低保边缘家庭", "重残、重病人员"}

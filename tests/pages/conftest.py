@@ -1,0 +1,141 @@
+"""Fixtures for the linked-data and page tests: the app on the report's store, a real server, Chromium.
+
+The store is the session's `data_dir` (the repository's report, built and installed once). The real
+server is `python -m reformkg.service serve` on a free port of 127.0.0.1, waited on until it answers;
+the browser is Debian's headless Chromium driven by Playwright, allowed to reach 127.0.0.1 only.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from reformkg.service.app import create_app
+from reformkg.service.settings import Settings
+
+from ..conftest import ROOT
+
+BASE = "https://w3id.org/reformkg/"
+REPORT = BASE + "report/cq-civil-affairs-2022"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 # Belt and braces beside the request interception: no host but 127.0.0.1 even resolves.
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+SERVER_START_SECONDS = 60
+
+
+@pytest.fixture(scope="session")
+def app(data_dir: Path):
+    application = create_app(Settings(data_dir=data_dir))
+    yield application
+    application.extensions["reformkg.backend"].close()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of `reformkg serve` running on the report's store, stopped at the end of the session."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("pages-server") / "server.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REFORMKG_")}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reformkg.service", "serve", "--data-dir", str(data_dir),
+             "--port", str(port), "--host", "127.0.0.1"],
+            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_it_answers(process, url, log_path)
+            yield url
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=15)
+
+
+def _wait_until_it_answers(process: subprocess.Popen, url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
+        try:
+            if requests.get(url + "/", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:  # not listening yet
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer within {SERVER_START_SECONDS} s:\n{log_path.read_text(errors='replace')}")
+
+
+class Offline:
+    """Every request the page makes that is not to 127.0.0.1, aborted and remembered."""
+
+    def __init__(self) -> None:
+        self.attempts: list[str] = []
+
+    def __call__(self, route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.attempts.append(route.request.url)
+            route.abort()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(chromium, live_url: str):
+    """A fresh browser page on the live server; the test fails if the page tried to reach another host."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, base_url=live_url, locale="en-GB")
+    offline = Offline()
+    context.route("**/*", offline)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert offline.attempts == [], f"the page tried to reach other hosts: {offline.attempts}"
+    assert errors == [], f"the page raised: {errors}"
+
+
+def screenshot(page, name: str, full_page: bool = True) -> Path:
+    """Save a screenshot as a test artifact (tests/artifacts/, not committed)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path

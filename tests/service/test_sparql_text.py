@@ -1,0 +1,53 @@
+"""The lexical facts read from SPARQL text: form, own dataset, USING insertion."""
+from __future__ import annotations
+
+import pytest
+from pyoxigraph import Store
+
+from reformkg.service.errors import BadRequest
+from reformkg.service.sparql_text import SparqlText
+
+
+@pytest.mark.parametrize("text, form", [
+    ("PREFIX x: <http://x/> SELECT * { { SELECT ?s { ?s ?p ?o } } }", "SELECT"),
+    ("ask {}", "ASK"),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { { SELECT * { ?s ?p ?o } } }", "CONSTRUCT"),
+    ("# SELECT\nDESCRIBE <http://x>", "DESCRIBE"),
+])
+def test_the_form_is_the_first_form_keyword_outside_comments(text, form):
+    assert SparqlText(text).form() == form
+
+
+@pytest.mark.parametrize("text, declares", [
+    ("SELECT * FROM <http://g> { ?s ?p ?o }", True),
+    ("SELECT * FROM NAMED <http://g> { GRAPH ?g { ?s ?p ?o } }", True),
+    ('SELECT * { ?s ?p "FROM <http://g>" }', False),
+    ("SELECT ?from { ?from ?p ?o }", False),
+])
+def test_a_query_with_from_names_its_own_dataset(text, declares):
+    assert SparqlText(text).declares_dataset(update=False) is declares
+
+
+def test_using_graph_uri_goes_before_every_top_level_where_only():
+    text = ("PREFIX dc: <http://purl.org/dc/terms/>\nINSERT DATA { <http://a> <http://b> <http://c> } ;\n"
+            "INSERT { GRAPH <http://out> { ?s a dc:B } } WHERE { ?s ?p ?o { SELECT * WHERE { ?s ?p ?o } } } ;\n"
+            "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(false) }")
+    rewritten = SparqlText(text).with_using(["http://g/1", "http://g/2"], ["http://n/1"])
+    clause = "USING <http://g/1> USING <http://g/2> USING NAMED <http://n/1> WHERE"
+    assert rewritten.count(clause) == 2
+    assert "SELECT * WHERE" in rewritten
+    Store().update(rewritten)
+
+
+@pytest.mark.parametrize("text", [
+    "WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "DELETE { ?s ?p ?o } USING <http://g> WHERE { ?s ?p ?o }",
+])
+def test_using_graph_uri_with_a_dataset_in_the_update_is_400(text):
+    with pytest.raises(BadRequest, match="give the dataset one way only"):
+        SparqlText(text).with_using(["http://g/1"], [])
+
+
+def test_using_graph_uri_with_delete_where_is_400():
+    with pytest.raises(BadRequest, match="DELETE WHERE"):
+        SparqlText("DELETE WHERE { ?s ?p ?o }").with_using(["http://g/1"], [])
