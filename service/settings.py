@@ -53,6 +53,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store_user", str, None, "user name for the remote server"),
     Setting("store_password", str, None, "password for the remote server"),
     Setting("log_level", str, "INFO", "log level of the access and error logs"),
+    Setting("result_cache_bytes", int, 64 * 1024 * 1024,
+            "bytes of complete query results kept per web worker, keyed by store generation; 0 turns it off"),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -82,6 +84,7 @@ class Settings:
     store_user: str | None = None
     store_password: str | None = None
     log_level: str = "INFO"
+    result_cache_bytes: int = 64 * 1024 * 1024
 
     @property
     def store_dir(self) -> Path:

@@ -18,4 +18,11 @@ def open_backend(settings: Settings) -> Backend:
         return RemoteStore.open(settings)
     from .embedded import EmbeddedStore
 
-    return EmbeddedStore.open(settings)
+    store = EmbeddedStore.open(settings)
+    if settings.result_cache_bytes <= 0:
+        return store
+    from . import snapshots
+    from .cache import CachingBackend, ResultCache
+
+    return CachingBackend(store, ResultCache(settings.result_cache_bytes),
+                          lambda: snapshots.generation(settings.data_dir))
