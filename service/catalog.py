@@ -97,9 +97,6 @@ class NamedQuery:
     tags: tuple[str, ...] = ()
     parameters: tuple[Parameter, ...] = ()
 
-    def parameter(self, name: str) -> Parameter | None:
-        return next((p for p in self.parameters if p.name == name), None)
-
     def bind(self, args: Mapping[str, list[str]]) -> dict[str, str]:
         """Client values (name → every value given) → substitutions (name → N-Triples term).
 

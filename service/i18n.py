@@ -26,7 +26,12 @@ def language(request: Request) -> str:
 
 
 def remember(request: Request, response: Response) -> Response:
-    """Set the cookie when `?lang=` chose a language other than the remembered one."""
+    """Set the cookie when `?lang=` chose a language other than the remembered one.
+
+    A page's language comes from the cookie or Accept-Language, so a cache must key pages on both.
+    """
+    if response.mimetype == "text/html":
+        response.vary.update(("Cookie", "Accept-Language"))
     asked = request.args.get("lang")
     if asked in LANGUAGES and asked != request.cookies.get(COOKIE):
         response.set_cookie(COOKIE, asked, max_age=COOKIE_AGE, samesite="Lax", httponly=True)

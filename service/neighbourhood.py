@@ -1,8 +1,8 @@
 """A resource's neighbourhood, one or two links out, as Cytoscape.js elements.
 
 Bounded by construction, so it is fast on any node however many links it has: each hop is one
-query with a LIMIT, the labels and types of the nodes found are one more query per 100 nodes
-(nodes.describe), and the node's own literal values one more with a LIMIT. Links are those between
+query with a LIMIT, the node's own literal values one more with a LIMIT, and the labels and types of
+the nodes found one query per nodes.DESCRIBE_CHUNK of them (at most MAX_LIMIT + 1 nodes). Links are those between
 two IRIs; rdf:type links are left out (types are node attributes, and every instance linking to its
 class would swamp the class) and so are blank nodes (a client could not ask for them again).
 """

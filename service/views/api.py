@@ -7,6 +7,7 @@ loaded when the blueprint is registered, so a malformed query file stops the app
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
@@ -86,8 +87,8 @@ def run(name: str) -> Response:
 def _count(values: list[str] | None, name: str, minimum: int) -> int | None:
     if not values:
         return None
-    if len(values) > 1 or not values[0].isdigit() or int(values[0]) < minimum:
-        raise BadRequest(f"{name} must be one whole number of at least {minimum}")
+    if len(values) > 1 or not re.fullmatch(r"[0-9]{1,9}", values[0]) or int(values[0]) < minimum:
+        raise BadRequest(f"{name} must be one whole number of at least {minimum} (and at most 9 digits)")
     return int(values[0])
 
 

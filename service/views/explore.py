@@ -26,7 +26,7 @@ def _int(name: str, default: int) -> int:
     value = request.args.get(name)
     if value is None or value == "":
         return default
-    if not value.isdigit():
+    if not re.fullmatch(r"[0-9]{1,9}", value):
         raise BadRequest(f"{name} must be a whole number, not {value!r}")
     return int(value)
 

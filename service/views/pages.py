@@ -129,7 +129,7 @@ def landing() -> str:
     labeller = _labeller([Triple(row["s"], RDFS.label, row["label"]) for row in select(backend, NAMES)])
     # The ontology's own classes first, then the vocabularies it reuses; most instances first within each.
     classes = sorted(
-        (("/ontology#" + ontology_doc.anchor(iri, ONTOLOGY), labeller.name(iri), iri, n)
+        ((labeller.href(iri), labeller.name(iri), iri, n)
          for iri, n in stats.classes.items() if iri in labeller.labels and not iri.startswith(_META_NAMESPACES)),
         key=lambda c: (not c[2].startswith(ONTOLOGY), -c[3], c[1]))
     lang = i18n.language(request)

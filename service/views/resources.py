@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from reformkg.graph.vocab import DCTERMS, OA, RDF, RDFS, RKG, SKOS, XSD, Iris
+from reformkg.graph.vocab import DCTERMS, OA, ONTOLOGY, RDF, RDFS, RKG, SKOS, XSD, Iris
 
-from .. import cors, describe, formatting, provenance, representations
+from .. import cors, describe, formatting, ontology_doc, provenance, representations
 from ..errors import NotFound
 from ..i18n import language, other, pick, translate
 from ..links import Site, prefixed
@@ -78,6 +78,8 @@ class Labeller:
         self.labels: dict[str, dict[str, str]] = defaultdict(dict)
         for iri, by_lang in terms.items():
             self.labels[iri].update(by_lang)
+        # External terms the ontology declares and labels are documented on its page.
+        self.documented = {iri for iri in terms if iri not in describe.CORE_LABELS and not here.path(iri)}
         for t in triples:
             if t.predicate.value in _LABELS and isinstance(t.object, Literal) and isinstance(t.subject, NamedNode):
                 self.labels[t.subject.value].setdefault(t.object.language or "", t.object.value)
@@ -100,9 +102,10 @@ class Labeller:
 
     def value(self, term: object) -> Value:
         if isinstance(term, NamedNode):
-            href = self.site.href(term.value)
-            return Value(self.name(term.value), href, external=not href.startswith("/"),
-                         note=None if href.startswith("/") else prefixed(term.value))
+            href, name = self.href(term.value), self.name(term.value)
+            external = not href.startswith("/")
+            note = prefixed(term.value) if external and prefixed(term.value) != name else None
+            return Value(name, href, external=external, note=note)
         if isinstance(term, Literal):
             if term.datatype == XSD.boolean:
                 return Value(self.t("yes", "是") if term.value in ("true", "1") else self.t("no", "否"))
@@ -112,10 +115,16 @@ class Labeller:
         assert isinstance(term, BlankNode)
         return Value("(anonymous)")
 
+    def href(self, iri: str) -> str:
+        """Where a page links an IRI: its page here, its section of the ontology page, or the IRI itself."""
+        if iri in self.documented:
+            return "/ontology#" + ontology_doc.anchor(iri, ONTOLOGY)
+        return self.site.href(iri)
+
     def row(self, predicate: str, objects: list) -> Row:
         lang_first = sorted(objects, key=lambda o: (isinstance(o, Literal) and o.language not in (self.lang, None),
                                                     str(o)))
-        return Row(self.name(predicate), predicate, self.site.href(predicate), [self.value(o) for o in lang_first])
+        return Row(self.name(predicate), predicate, self.href(predicate), [self.value(o) for o in lang_first])
 
 
 def _rows(labeller: Labeller, triples: list[Triple], subject: str, skip: set[str]) -> tuple[list[Row], list[Row]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 
 from .. import auth, cors, description, protocol
+from . import pages
 from ..errors import BadRequest, NotAcceptable
 from ..store.base import QueryRequest, QueryResponse
 from ..store.formats import negotiate
@@ -25,6 +26,8 @@ def answer(result: QueryResponse, **headers: str) -> Response:
 def sparql() -> Response:
     settings = current_app.config["REFORMKG"]
     backend = current_app.extensions["reformkg.backend"]
+    if (page := pages.browser_redirect()) is not None:
+        return page  # a browser asking for /sparql gets the query UI
     operation = protocol.read_operation(request)
     if operation.kind == "describe":
         return _service_description(operation.accept)

@@ -68,6 +68,17 @@ def test_language_switch_sets_a_cookie_that_later_pages_follow(client):
         "/report/cq-civil-affairs-2022/reform/2").text
 
 
+def test_pages_vary_on_the_language_cookie_and_accept_language(client):
+    vary = client.get("/").headers["Vary"]
+    assert "Cookie" in vary and "Accept-Language" in vary
+
+
+def test_accept_language_chooses_the_language_when_no_cookie_does(app):
+    fresh = app.test_client()
+    assert '<html lang="zh-CN">' in fresh.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
+    assert '<html lang="en">' in app.test_client().get("/", headers={"Accept-Language": "en-GB"}).text
+
+
 def test_resource_page_shows_both_languages_and_readable_property_names(client):
     html = client.get("/report/cq-civil-affairs-2022/reform/2?lang=en").text
     assert "<h1>Deepening reform of basic elderly care services</h1>" in html
