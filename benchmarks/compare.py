@@ -32,6 +32,7 @@ from compare.inprocess import InProcess, answer
 from compare.systems import OxigraphServer, RdflibEndpoint, ReformKG, Unavailable, Virtuoso, fetch
 
 RESULTS = Path(__file__).resolve().parent / "results"
+QUERIES = Path(__file__).resolve().parent.parent / "queries"
 # Table and start order: reformkg-virtuoso needs Virtuoso running first.
 ORDER = ["reformkg", "oxigraph", "virtuoso", "reformkg-virtuoso", "rdflib-endpoint", "pyoxigraph-memory",
          "pyoxigraph-disk"]
@@ -43,7 +44,8 @@ class TimeLimit(Exception):
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--dataset", choices=["reform", "2m"], default="reform")
+    p.add_argument("--dataset", choices=["reform", "2m"], default="reform",
+                   help="reform: the built report; 2m: ~2 M triples from benchmarks/generate.py")
     p.add_argument("--triples", type=int, default=2_000_000, help="size of the 2m dataset")
     p.add_argument("--connections", default="1,8,32", help="comma-separated wrk connection counts")
     p.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
@@ -51,14 +53,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--systems", default="reformkg,oxigraph,virtuoso,rdflib-endpoint,pyoxigraph",
                    help="any of reformkg, reformkg-virtuoso, oxigraph, virtuoso, rdflib-endpoint, pyoxigraph "
                         "(= pyoxigraph-memory and pyoxigraph-disk)")
+    p.add_argument("--extra-connections", default="1,8",
+                   help="connection counts for the single-query runs of reformkg's other surfaces (targets 4, 5)")
     p.add_argument("--request-timeout", type=float, default=30, help="wrk's per-request timeout, seconds")
     p.add_argument("--time-limit", type=float, default=3600, help="hard limit for the whole run, seconds")
     p.add_argument("--ready-timeout", type=float, default=600, help="seconds a server may take to answer")
     p.add_argument("--reformkg-args", default="", help="extra `reformkg serve` arguments, e.g. '--workers 2'")
-    p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument("--note", action="append", default=[],
+                   help="a sentence for the results file, e.g. what else the machine was doing (repeatable)")
+    p.add_argument("--out", type=Path, default=RESULTS, help="where the .md, .json and .png go")
     p.add_argument("--keep-work", action="store_true", help="keep the temporary directory (logs, stores)")
     args = p.parse_args(argv)
     args.connections = [int(c) for c in args.connections.split(",")]
+    args.extra_connections = [int(c) for c in args.extra_connections.split(",")]
     names = []
     for name in args.systems.split(","):
         names += ["pyoxigraph-memory", "pyoxigraph-disk"] if name == "pyoxigraph" else [name]
@@ -106,8 +113,14 @@ def get_answer(system, query: mix.Query, timeout: float) -> bytes:
 def run_mix(system, queries: list[mix.Query], conns: int, args, work: Path):
     if system.kind == "in-process":
         return system.run(queries, conns, args.duration)
-    return wrk.run(system.endpoint.url, wrk.sparql_requests(system.endpoint, queries), conns, args.duration,
-                   args.request_timeout, work / f"{system.name}.lua")
+    return settled(system, wrk.run(system.endpoint.url, wrk.sparql_requests(system.endpoint, queries), conns,
+                                   args.duration, args.request_timeout, work / f"{system.name}.lua"), args)
+
+
+def settled(system, run, args):
+    """Let the system finish what wrk left in flight before anything else is measured."""
+    run.settle_s = system.settle(args.request_timeout + 30)
+    return run
 
 
 def probe_service(service: ReformKG, focus: str, results: dict, queries_dir: Path) -> list[tuple]:
@@ -238,21 +251,18 @@ def surfaces(args, results: dict, work: Path, service: ReformKG, focus: str) -> 
     """Targets 4 and 5: reformkg's search, named-query API and resource pages, where they exist yet."""
     for what, urls, headers, twin in probe_service(service, focus, results, QUERIES):
         surface = [wrk.Request("GET", headers, path=_path_of(u)) for u in urls]
-        for conns in args.connections:
+        for conns in args.extra_connections:
             print(f"{what}: {conns} connections", flush=True)
             run = wrk.run(urls[0], surface, conns, args.duration, args.request_timeout, work / "extra.lua")
-            extra(results, what, "reformkg", conns, run)
+            extra(results, what, "reformkg", conns, settled(service, run, args))
             if twin is not None:
                 run = wrk.run(service.endpoint.url, wrk.sparql_requests(service.endpoint, [twin]), conns,
                               args.duration, args.request_timeout, work / "extra.lua")
-                extra(results, f"{what} via /sparql", "reformkg", conns, run)
+                extra(results, f"{what} via /sparql", "reformkg", conns, settled(service, run, args))
 
 
 def extra(results: dict, what: str, system: str, conns: int, run) -> None:
     results["extras"].append({"what": what, "system": system, "connections": conns, "run": run.as_dict()})
-
-
-QUERIES = Path(__file__).resolve().parent.parent / "queries"
 
 
 def _path_of(url: str) -> str:
@@ -271,8 +281,7 @@ def main(argv: list[str] | None = None) -> int:
                      "systems": [], "verification": {}, "mix": [], "extras": [], "probes": {},
                      "system_order": [], "queries": [], "focus": "", "dataset": {"name": args.dataset, "quads": 0,
                                                                                   "graphs": [], "source": ""}}
-    results["notes"].append("The machine was shared with other engineers' test runs during this measurement; "
-                            "expect noise, compare ratios within the run rather than absolute figures.")
+    results["notes"] += args.note
 
     def on_alarm(signum, frame):
         raise TimeLimit(f"the run's hard limit of {args.time_limit:.0f} s struck")

@@ -11,10 +11,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store
 
 from .mix import Query
 from .stats import Run, summarise
+from .systems import Data, Unavailable
 
 
 def answer(store: Store, query: Query) -> bytes:
@@ -39,11 +41,7 @@ class InProcess:
 
     kind = "in-process"
 
-    def start(self, data, ready_timeout: float) -> None:
-        import pyoxigraph
-
-        from .systems import Unavailable
-
+    def start(self, data: Data, ready_timeout: float) -> None:
         self.version = f"pyoxigraph {pyoxigraph.__version__}"
         start = time.perf_counter()
         try:
@@ -68,6 +66,9 @@ class InProcess:
 
     def rss_bytes(self) -> None:
         return None  # shares the harness's process: no separate figure
+
+    def settle(self, limit: float) -> float:
+        return 0.0  # `run` joins its threads, so nothing is left running
 
     def run(self, queries: list[Query], connections: int, duration: float) -> Run:
         """Each of `connections` threads loops through the mix (starting at its own offset) for `duration` s."""

@@ -35,7 +35,8 @@ def summary(rounds: list[dict]) -> dict:
         return statistics.median(values) if values else None
 
     return {"rps": med("rps"), "p50_ms": med("p50_ms"), "p99_ms": med("p99_ms"),
-            "errors": sum(r["errors"] for r in rounds), "rounds": len(rounds)}
+            "errors": sum(r["errors"] for r in rounds), "requests": sum(r["requests"] for r in rounds),
+            "rounds": len(rounds)}
 
 
 def table_rows(results: dict) -> list[dict]:
@@ -62,6 +63,17 @@ def _ratio(x: float | None) -> str:
     return "–" if x is None else f"{x:.2f}×"
 
 
+FEW = 100
+
+
+def _count(requests: int) -> str:
+    return f"{requests:,}" + (" †" if requests < FEW else "")
+
+
+def _rps(x: float | None) -> str:
+    return _f(x, 1 if x is not None and x < 100 else 0)
+
+
 def markdown(results: dict) -> str:
     m = results["machine"]
     d = results["dataset"]
@@ -80,13 +92,16 @@ def markdown(results: dict) -> str:
     out += [f"**Data:** {d['quads']:,} quads in {len(d['graphs'])} named graphs ({d['source']}); every system "
             "uses the union of the named graphs as its default graph.", ""]
 
-    out += ["## Results", "", "| system | connections | req/s | p50 ms | p99 ms | errors | req/s ÷ Oxigraph "
-            "| p99 ÷ Oxigraph |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    out += ["## Results", "", "| system | connections | requests | req/s | p50 ms | p99 ms | errors "
+            "| req/s ÷ Oxigraph | p99 ÷ Oxigraph |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in table_rows(results):
-        out.append(f"| {r['system']} | {r['connections']} | {_f(r['rps'], 0)} | {_f(r['p50_ms'], 2)} | "
-                   f"{_f(r['p99_ms'], 2)} | {r['errors']} | {_ratio(r['rps_vs_oxigraph'])} | "
+        out.append(f"| {r['system']} | {r['connections']} | {_count(r['requests'])} | {_rps(r['rps'])} | "
+                   f"{_f(r['p50_ms'], 2)} | {_f(r['p99_ms'], 2)} | {r['errors']} | {_ratio(r['rps_vs_oxigraph'])} | "
                    f"{_ratio(r['p99_vs_oxigraph'])} |")
-    out += ["", f"![requests/s and p99 by system]({results['plot']})", ""]
+    out += ["", f"† fewer than {FEW} requests finished: wrk drops the requests still in flight when a run ends, "
+            "so such figures lean towards the faster queries of the mix; give a longer --duration. After each "
+            "wrk run the harness waits until the server is idle again before the next system runs.", "",
+            f"![requests/s and p99 by system]({results['plot']})", ""]
 
     out += ["## Targets (issue 7)", ""]
     for t in results["targets"]:
@@ -100,12 +115,12 @@ def markdown(results: dict) -> str:
                 "/sparql. *resource page*: GET of the looked-up resource's path as text/html, beside the mix's "
                 "CONSTRUCT neighbourhood on /sparql. Probes: "
                 + "; ".join(f"{k}: {v}" for k, v in results["probes"].items()) + ".", "",
-                "| what | system | connections | req/s | p50 ms | p99 ms | errors |",
-                "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+                "| what | system | connections | requests | req/s | p50 ms | p99 ms | errors |",
+                "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for e in results["extras"]:
             r = e["run"]
-            out.append(f"| {e['what']} | {e['system']} | {e['connections']} | {_f(r['rps'], 0)} | "
-                       f"{_f(r['p50_ms'], 3)} | {_f(r['p99_ms'], 2)} | {r['errors']} |")
+            out.append(f"| {e['what']} | {e['system']} | {e['connections']} | {_count(r['requests'])} | "
+                       f"{_rps(r['rps'])} | {_f(r['p50_ms'], 3)} | {_f(r['p99_ms'], 2)} | {r['errors']} |")
         out.append("")
 
     out += ["## Systems", "", "| system | version | load s | resident MB after the run | how it ran |",
@@ -118,7 +133,8 @@ def markdown(results: dict) -> str:
     if results["unavailable"]:
         out += ["Systems that did not run here:", ""]
         for name, why in results["unavailable"].items():
-            out.append(f"- **{name}**: {why}")
+            flat = " ".join(why.split())
+            out.append(f"- **{name}**: {flat[:600]}{' …' if len(flat) > 600 else ''}")
         out.append("")
 
     out += ["## Query mix", "", "Each connection sends these in turn (POST `application/sparql-query`, or a form "

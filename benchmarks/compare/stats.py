@@ -15,6 +15,7 @@ class Run:
     max_ms: float | None
     errors: int  # non-2xx answers, timeouts and socket errors (wrk), exceptions (in process)
     error_detail: dict[str, int] | None = None
+    settle_s: float = 0.0  # how long the system then took to finish what was still in flight
 
     def as_dict(self) -> dict:
         return asdict(self)

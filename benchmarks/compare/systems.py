@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,29 +79,62 @@ class Process:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
-    def tail(self, lines: int = 15) -> str:
+    def tail(self, lines: int = 4) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
 
-    def rss_bytes(self) -> int:
-        """Resident memory of every process in the session, added up (all workers together)."""
-        total = 0
+    def _session(self) -> Iterator[Path]:
+        """The /proc entries of every process in this child's session (its workers included)."""
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
                 stat = (entry / "stat").read_text()
-                sid = int(stat.rsplit(")", 1)[1].split()[3])
-                if sid != self.pid:
-                    continue
+                if int(stat.rsplit(")", 1)[1].split()[3]) == self.pid:
+                    yield entry
+            except (OSError, ValueError, IndexError):
+                continue
+
+    def rss_bytes(self) -> int:
+        """Resident memory of every process in the session, added up (all workers together)."""
+        total = 0
+        for entry in self._session():
+            try:
                 for line in (entry / "status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1]) * 1024
-            except (OSError, ValueError, IndexError):
+            except (OSError, ValueError):
                 continue
         return total
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by every process in the session."""
+        ticks = 0
+        for entry in self._session():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            except (OSError, ValueError, IndexError):
+                continue
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def settle(self, limit: float, busy: float = 0.05, step: float = 0.5) -> float:
+        """Wait until the session uses under `busy` of a core over `step` s (at most `limit` s); the wait.
+
+        wrk stops with requests in flight and the server goes on answering them; without this wait
+        that work would run during the next system's measurement.
+        """
+        start = time.monotonic()
+        before = self.cpu_seconds()
+        while time.monotonic() - start < limit:
+            time.sleep(step)
+            now = self.cpu_seconds()
+            if now - before < busy * step:
+                break
+            before = now
+        return time.monotonic() - start
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM to the whole session, SIGKILL to what is left after `grace` seconds."""
@@ -183,6 +217,9 @@ class System:
     def rss_bytes(self) -> int | None:
         return self.process.rss_bytes() if self.process else None
 
+    def settle(self, limit: float) -> float:
+        return self.process.settle(limit) if self.process else 0.0
+
     def wait_ready(self, timeout: float) -> None:
         """Poll with a tiny ASK until the server answers 200; raises Unavailable if it dies or times out."""
         assert self.endpoint and self.process
@@ -212,13 +249,14 @@ def _tool(name: str, hint: str) -> str:
     return path
 
 
-def _version(args: list[str]) -> str:
+def _version(args: list[str], line_prefix: str = "") -> str:
+    """The first line of a tool's version output (that starts with `line_prefix`)."""
     try:
         out = subprocess.run(args, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
-    text = (out.stdout or out.stderr).strip().splitlines()
-    return text[0].strip() if text else "unknown"
+    lines = [x.strip() for x in (out.stdout + out.stderr).splitlines() if x.strip().startswith(line_prefix)]
+    return lines[0] if lines else "unknown"
 
 
 class ReformKG(System):
@@ -377,7 +415,7 @@ class Virtuoso(System):
     def start(self, data: Data, ready_timeout: float) -> None:
         exe = _tool("virtuoso-t", "apt-get install -y virtuoso-opensource")
         isql = _tool("isql-vt", "apt-get install -y virtuoso-opensource")
-        self.version = "Virtuoso Open Source " + (_virtuoso_version(exe) or "(version unknown)")
+        self.version = "Virtuoso Open Source " + _version([exe, "-?"], line_prefix="Version")
         sql_port, http_port = free_port(), free_port()
         big = data.quads > 500_000
         ini = self.work / "virtuoso.ini"
@@ -405,13 +443,3 @@ class Virtuoso(System):
             raise Unavailable(f"virtuoso bulk load reported an error: {out[-600:]}")
         self.notes.append("bulk loader ld_dir + rdf_loader_run; form POST")
 
-
-def _virtuoso_version(exe: str) -> str | None:
-    try:
-        out = subprocess.run([exe, "-?"], capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    for line in (out.stdout + out.stderr).splitlines():
-        if line.startswith("Version"):
-            return line.strip()
-    return None

@@ -89,6 +89,8 @@ def judge(results: dict) -> list[dict]:
                 parts.append(f"{surface} at {e['connections']} conn. {ratio:.2f}× ({verdict})")
         if not pairs:
             parts.append(f"{surface} not measured: {results['probes'].get(surface, 'reformkg did not run')}")
+        elif not any(base and base["p99_ms"] and e["run"]["p99_ms"] is not None for e, base in pairs):
+            parts.append(f"{surface}: no request finished within a run")
     add(name, "; ".join(parts))
 
     name = "6. build ≤ 2 s; bulk load ≥ 250 k triples/s at 2 M; 2 M served in ≤ 1.5 GB resident"

@@ -3,7 +3,7 @@
 Answers are compared after normalising what the SPARQL formats leave free: blank node labels, Virtuoso's
 `typed-literal`, `xsd:string` on plain literals, the lexical form of numbers (82300 = 82300.0), and row
 order where the query has no ORDER BY. The verdict per query is `identical` (same solutions or triples),
-`same count` (as many rows or triples, some values differ) or `differs: …`.
+`same row count` (as many rows or triples, some values differ) or `differs: …`.
 """
 from __future__ import annotations
 
@@ -86,5 +86,5 @@ def compare(reference: Answer, other: Answer) -> str:
     if reference.kind == "boolean":
         return f"differs: {other.rows} instead of {reference.rows}"
     if reference.size == other.size:
-        return "same count"
+        return "same row count"
     return f"differs: {other.size} instead of {reference.size}"

@@ -244,7 +244,7 @@ class RemoteStore:
                 if sock is not None:
                     sock.settimeout(left)
                 try:
-                    chunk = raw.read(CHUNK_BYTES, decode_content=True)
+                    chunk = raw.read1(CHUNK_BYTES, decode_content=True)  # what has come, not 64 KiB of it
                 except (TimeoutError, requests.exceptions.Timeout) as exc:
                     raise self._timed_out(deadline, f"finish its {what}") from exc
                 except Exception as exc:  # urllib3's ProtocolError, ReadTimeoutError, IncompleteRead …
@@ -303,8 +303,10 @@ class RemoteStore:
         differ (Virtuoso writes "bool" then 1), so pyoxigraph writes it the way the embedded store does.
         """
         if form == "ASK":
-            return "application/sparql-results+json", media != "application/sparql-results+json"
+            return "application/sparql-results+json", True
         if self.flavour == "virtuoso":
+            if media == "application/ld+json":
+                return "application/n-triples", True  # its JSON-LD drops datatypes and language tags
             if media == "text/tab-separated-values":
                 return "application/sparql-results+json", True
             if media == "application/n-quads":
@@ -317,8 +319,10 @@ class RemoteStore:
         """An answer read whole (within max_result_bytes and max_rows) and written in `media` by pyoxigraph."""
         body = b"".join(checked)
         try:
-            result = parse_query_results(body, format=RESULT_FORMATS[asked])
-            out = result.serialize(format=RESULT_FORMATS[media])
+            if form in ("CONSTRUCT", "DESCRIBE"):
+                out = serialize(parse(body, format=RDF_FORMATS[asked]), format=RDF_FORMATS[media])
+            else:
+                out = parse_query_results(body, format=RESULT_FORMATS[asked]).serialize(format=RESULT_FORMATS[media])
         except SyntaxError as exc:
             raise UpstreamError(f"the SPARQL server at {self.where} sent a malformed {asked} answer: {exc}") from exc
         return QueryResponse(form, media, [out], len(out))  # type: ignore[arg-type]
@@ -424,7 +428,7 @@ class RemoteStore:
 
     def _graph_chunks(self, graph: str | None, media_type: str) -> Iterator[bytes]:
         deadline = _Deadline(self.timeout)
-        asked, _ = self._upstream_media("CONSTRUCT", media_type)
+        asked, convert = self._upstream_media("CONSTRUCT", media_type)
         response = self._send("GET", self._gsp(), deadline, "answer", params=self._target(graph),
                               headers={"Accept": asked})
         if response.status_code == 404:
@@ -432,6 +436,10 @@ class RemoteStore:
             raise NotFound(f"there is no graph <{graph}> in this store")
         if response.status_code >= 400:
             raise self._client_error(response, deadline, None)
+        if convert:
+            body = b"".join(self._chunks(response, deadline))
+            yield serialize(parse(body, format=RDF_FORMATS[asked]), format=RDF_FORMATS[media_type])
+            return
         yield from self._chunks(response, deadline)
 
     def dataset_get(self, media_type: str) -> QueryResponse:
