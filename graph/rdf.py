@@ -59,6 +59,10 @@ class ReportGraphs:
         self.x, self.curation, self.schemes, self.iris = x, curation, schemes, iris
         self.rid = x.source.id
         self.g = _Graph(iris.graph(f"report/{self.rid}"))
+        # Entities every report may name (agencies, groups, places, documents, units, periods) are
+        # described once, in a graph of their own: in the union default graph a description
+        # repeated in every report graph would repeat every solution that joins on it.
+        self.e = _Graph(iris.graph("entities"))
         self.c = _Graph(iris.graph("curation"))
         self.spans: set[Span] = set()
         self.notes = curation.report(self.rid)
@@ -73,7 +77,7 @@ class ReportGraphs:
         self._periods()
         for span in sorted(self.spans, key=lambda s: (s.start, s.end)):
             self._span(span)
-        return self.g.quads, self.c.quads
+        return self.g.quads + self.e.quads, self.c.quads
 
     # --- report and structure -----------------------------------------------------------------
 
@@ -173,7 +177,7 @@ class ReportGraphs:
 
     def _describe(self, mention: Mention) -> None:
         """Type and label an entity once: zh from the text (or the gazetteer), the rest from curation."""
-        g, c, iri, entity = self.g, self.c, self._entity_iri(mention), mention.entity
+        g, c, iri, entity = self.e, self.c, self._entity_iri(mention), mention.entity
         for cls in _ENTITY_CLASSES[mention.kind]:
             g.add(iri, RDF.type, cls)
         name = entity.zh if entity else mention.name
@@ -281,10 +285,10 @@ class ReportGraphs:
             return NamedNode(self.iris.rebase(iri))
         slug, _ = slug_for("unit", word, self.curation)
         minted = self.iris.entity("unit", slug)
-        self.g.add(minted, RDF.type, SKOS.Concept)
-        self.g.add(minted, SKOS.inScheme, self.iris.scheme("units"))
-        self.g.add(minted, SKOS.notation, Literal(word))
-        self.g.add(minted, SKOS.prefLabel, zh(word))
+        self.e.add(minted, RDF.type, SKOS.Concept)
+        self.e.add(minted, SKOS.inScheme, self.iris.scheme("units"))
+        self.e.add(minted, SKOS.notation, Literal(word))
+        self.e.add(minted, SKOS.prefLabel, zh(word))
         return minted
 
     def _periods(self) -> None:
@@ -295,19 +299,19 @@ class ReportGraphs:
                     continue
                 iri = self.iris.period(year, onwards)
                 start = NamedNode(iri.value + "#start")
-                self.g.add(iri, RDF.type, TIME.ProperInterval)
-                self.g.add(iri, RDF.type, SKOS.Concept)
-                self.g.add(iri, SKOS.inScheme, self.iris.scheme("periods"))
-                self.g.add(iri, SKOS.prefLabel, zh(f"{year}年以来" if onwards else f"{year}年"))
-                self.g.add(iri, SKOS.prefLabel, en(f"since {year}" if onwards else str(year)))
-                self.g.add(iri, TIME.hasBeginning, start)
-                self.g.add(start, RDF.type, TIME.Instant)
-                self.g.add(start, TIME.inXSDgYear, Literal(str(year), datatype=XSD.gYear))
+                self.e.add(iri, RDF.type, TIME.ProperInterval)
+                self.e.add(iri, RDF.type, SKOS.Concept)
+                self.e.add(iri, SKOS.inScheme, self.iris.scheme("periods"))
+                self.e.add(iri, SKOS.prefLabel, zh(f"{year}年以来" if onwards else f"{year}年"))
+                self.e.add(iri, SKOS.prefLabel, en(f"since {year}" if onwards else str(year)))
+                self.e.add(iri, TIME.hasBeginning, start)
+                self.e.add(start, RDF.type, TIME.Instant)
+                self.e.add(start, TIME.inXSDgYear, Literal(str(year), datatype=XSD.gYear))
                 if not onwards:
                     end = NamedNode(iri.value + "#end")
-                    self.g.add(iri, TIME.hasEnd, end)
-                    self.g.add(end, RDF.type, TIME.Instant)
-                    self.g.add(end, TIME.inXSDgYear, Literal(str(year), datatype=XSD.gYear))
+                    self.e.add(iri, TIME.hasEnd, end)
+                    self.e.add(end, RDF.type, TIME.Instant)
+                    self.e.add(end, TIME.inXSDgYear, Literal(str(year), datatype=XSD.gYear))
 
     # --- provenance --------------------------------------------------------------------------
 

@@ -84,7 +84,7 @@ def test_a_parameter_the_select_does_not_project_is_refused_at_load():
         parsed("#+ param y: type=iri\n", "SELECT ?x WHERE { ?x ?p ?y } ORDER BY ?x\n")
 
 
-def test_a_malformed_query_file_stops_the_app_at_startup(tmp_path):
+def test_loading_a_folder_with_a_malformed_query_file_fails_naming_it(tmp_path):
     (tmp_path / "good.rq").write_text(HEAD + BODY, encoding="utf-8")
     (tmp_path / "bad.rq").write_text(HEAD + "#+ param q: type=strng\n" + BODY, encoding="utf-8")
     with pytest.raises(CatalogError, match=r"queries/bad\.rq:4: parameter q: type must be one of"):

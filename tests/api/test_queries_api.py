@@ -179,6 +179,8 @@ def test_a_query_that_does_not_page_refuses_limit_and_offset():
     ("/api/queries/indicators?colour=red", 400, "unknown parameter colour; query indicators takes reform, unit, approx"),
     ("/api/queries/indicators?limit=0", 400, "limit must be one whole number of at least 1"),
     ("/api/queries/indicators?offset=-1", 400, "offset must be one whole number of at least 0"),
+    ("/api/queries/indicators?limit=%C2%B2", 400, "limit must be one whole number"),
+    ("/api/queries/indicators?offset=99999999999999999999", 400, "at most 9 digits"),
     ("/api/queries/indicators?format=yaml", 400, "format must be one of json, sparql-json, xml, csv, tsv"),
 ])
 def test_a_bad_request_says_what_to_change(client, url, status, says):

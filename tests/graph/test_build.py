@@ -25,6 +25,7 @@ def test_build_conforms_to_the_shapes_and_fills_every_graph(built):
         "https://w3id.org/reformkg/graph/ontology",
         "https://w3id.org/reformkg/graph/report/cq-civil-affairs-2022",
         "https://w3id.org/reformkg/graph/curation",
+        "https://w3id.org/reformkg/graph/entities",
         "https://w3id.org/reformkg/graph/metadata",
     }
     assert all(count > 10 for count in built.graphs.values())
@@ -142,3 +143,17 @@ def test_a_configured_base_moves_every_data_iri_but_not_the_ontology(built):
     assert "<http://data.example.org/kg/report/cq-civil-affairs-2022/reform/1>" in other
     assert "<https://w3id.org/reformkg/ontology#Reform>" in other
     assert other.count("\n") == built.nquads.count(b"\n")
+
+
+def test_two_reports_describe_shared_entities_once_so_the_union_has_no_repeats(tmp_path):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for path in list(SECOND.iterdir()) + list(SOURCE_PATHS.sources.glob("cq-*")):
+        shutil.copy(path, sources)
+    result = build(Paths(sources, SOURCE_PATHS.curation, SOURCE_PATHS.ontology))
+    store = Store()
+    store.load(result.nquads, format=__import__("pyoxigraph").RdfFormat.N_QUADS)
+    # 2023 and 2022 both have periods, units and the % unit; each description is in one graph only.
+    rows = list(store.query("""SELECT ?s ?p ?o (COUNT(?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }
+        GROUP BY ?s ?p ?o HAVING (COUNT(?g) > 1)"""))
+    assert rows == []

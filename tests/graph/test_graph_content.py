@@ -187,8 +187,8 @@ def test_reforms_measures_indicators_and_documents_all_have_provenance(store):
 
 def test_named_graphs_separate_ontology_report_curation_and_metadata(store):
     graphs = sorted(g.value for g in store.named_graphs())
-    assert graphs == [BASE + "graph/curation", BASE + "graph/metadata", BASE + "graph/ontology",
-                      BASE + "graph/report/cq-civil-affairs-2022"]
+    assert graphs == [BASE + "graph/curation", BASE + "graph/entities", BASE + "graph/metadata",
+                      BASE + "graph/ontology", BASE + "graph/report/cq-civil-affairs-2022"]
     # English labels are curation, not extraction.
     assert not store.query(PREFIXES + f"""ASK {{ GRAPH <{BASE}graph/report/cq-civil-affairs-2022> {{
         ?s rdfs:label|dcterms:title|skos:prefLabel ?o FILTER(lang(?o) = "en")
