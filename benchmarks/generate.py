@@ -120,12 +120,15 @@ class _Report:
         self.iris, self.rid, self.rng = iris, rid, rng
         self.graph = iris.graph(f"report/{rid}")
         self.curation = iris.graph("curation")
+        self.entities = iris.graph("entities")
         self.text_parts: list[str] = []
         self.length = 0
         self.quads: list[Quad] = []
 
-    def add(self, s, p, o, curation: bool = False) -> None:
-        self.quads.append(Quad(s, p, o, self.curation if curation else self.graph))
+    def add(self, s, p, o, curation: bool = False, shared: bool = False) -> None:
+        """Shared entities go to the entities graph, as the build writes them: once for all reports."""
+        graph = self.curation if curation else self.entities if shared else self.graph
+        self.quads.append(Quad(s, p, o, graph))
 
     def write(self, text: str) -> tuple[int, int]:
         start = self.length
@@ -159,7 +162,7 @@ class _Report:
 
 def report_quads(iris: Iris, units: dict[str, str], seed: int, index: int,
                  province: tuple[str, str, str], department: tuple[str, str, str], year: int) -> list[Quad]:
-    """Every quad of one generated report, including the shared entities it names (as the build does)."""
+    """Every quad of one generated report, and the shared entities it names in the entities graph (as the build)."""
     rng = random.Random(f"{seed}:{index}")
     pslug, pzh, pen = province
     dslug, dzh, den = department
@@ -172,38 +175,38 @@ def report_quads(iris: Iris, units: dict[str, str], seed: int, index: int,
     # shared entities: the publisher, co-issuers, the province and its districts, the period, target groups
     for agency, zh, en in [(publisher, pzh + dzh, f"{pen} {den}")] + [
             (iris.entity("agency", f"{pslug}-{s}"), pzh + z, f"{pen} {e}") for s, z, e in CO_ISSUERS]:
-        r.add(agency, RDF.type, ORG.Organization)
+        r.add(agency, RDF.type, ORG.Organization, shared=True)
         for p in (SKOS.prefLabel, RDFS.label):
-            r.add(agency, p, _lit(zh, "zh"))
+            r.add(agency, p, _lit(zh, "zh"), shared=True)
             r.add(agency, p, _lit(en, "en"), curation=True)
-    r.add(place, RDF.type, DCTERMS.Location)
-    r.add(place, RDF.type, SCHEMA.AdministrativeArea)
-    r.add(place, RDFS.label, _lit(pzh, "zh"))
+    r.add(place, RDF.type, DCTERMS.Location, shared=True)
+    r.add(place, RDF.type, SCHEMA.AdministrativeArea, shared=True)
+    r.add(place, RDFS.label, _lit(pzh, "zh"), shared=True)
     r.add(place, RDFS.label, _lit(pen, "en"), curation=True)
     districts = []
     for k, name in enumerate(DISTRICTS[: rng.randint(3, 8)]):
         district = iris.entity("place", f"{pslug}-district-{k}")
         districts.append((district, name))
-        r.add(district, RDF.type, DCTERMS.Location)
-        r.add(district, RDF.type, SCHEMA.Place)
-        r.add(district, RDFS.label, _lit(pzh + name, "zh"))
-        r.add(district, SCHEMA.containedInPlace, place)
-    r.add(period, RDF.type, TIME.ProperInterval)
-    r.add(period, RDF.type, SKOS.Concept)
-    r.add(period, SKOS.inScheme, iris.scheme("periods"))
-    r.add(period, SKOS.prefLabel, _lit(f"{year}年", "zh"))
-    r.add(period, SKOS.prefLabel, _lit(str(year), "en"))
+        r.add(district, RDF.type, DCTERMS.Location, shared=True)
+        r.add(district, RDF.type, SCHEMA.Place, shared=True)
+        r.add(district, RDFS.label, _lit(pzh + name, "zh"), shared=True)
+        r.add(district, SCHEMA.containedInPlace, place, shared=True)
+    r.add(period, RDF.type, TIME.ProperInterval, shared=True)
+    r.add(period, RDF.type, SKOS.Concept, shared=True)
+    r.add(period, SKOS.inScheme, iris.scheme("periods"), shared=True)
+    r.add(period, SKOS.prefLabel, _lit(f"{year}年", "zh"), shared=True)
+    r.add(period, SKOS.prefLabel, _lit(str(year), "en"), shared=True)
     groups = rng.sample(TARGET_GROUPS, 8)
     for slug, zh, en, broader in groups:
         group = iris.entity("target-group", slug)
-        r.add(group, RDF.type, SKOS.Concept)
-        r.add(group, SKOS.inScheme, iris.scheme("target-groups"))
-        r.add(group, SKOS.prefLabel, _lit(zh, "zh"))
-        r.add(group, SKOS.prefLabel, _lit(en, "en"))
+        r.add(group, RDF.type, SKOS.Concept, shared=True)
+        r.add(group, SKOS.inScheme, iris.scheme("target-groups"), shared=True)
+        r.add(group, SKOS.prefLabel, _lit(zh, "zh"), shared=True)
+        r.add(group, SKOS.prefLabel, _lit(en, "en"), shared=True)
         if broader:
-            r.add(group, SKOS.broader, iris.entity("target-group", broader))
+            r.add(group, SKOS.broader, iris.entity("target-group", broader), shared=True)
             parent = next(t for t in TARGET_GROUPS if t[0] == broader)
-            r.add(iris.entity("target-group", broader), SKOS.prefLabel, _lit(parent[1], "zh"))
+            r.add(iris.entity("target-group", broader), SKOS.prefLabel, _lit(parent[1], "zh"), shared=True)
     # the report
     title = f"{year}年{pzh}{dzh}十大改革"
     r.add(report, RDF.type, RKG.Report)
@@ -366,7 +369,8 @@ def generate(target: int, out: Path, seed: int = 20230206, base: str = "https://
             quads = report_quads(iris, units, seed, index, province, department, year)
             serialize(quads, sink, format=RdfFormat.N_QUADS)
             count += len(quads)
-            graphs[quads[0].graph_name.value] = len(quads)
+            for quad in quads:
+                graphs[quad.graph_name.value] = graphs.get(quad.graph_name.value, 0) + 1
             n_reports += 1
         meta = iris.graph("metadata")
         dataset = NamedNode(iris.base + "dataset")
@@ -375,7 +379,7 @@ def generate(target: int, out: Path, seed: int = 20230206, base: str = "https://
                       Quad(dataset, VOID.vocabulary, NamedNode(ONTOLOGY + "#"), meta)]
         serialize(meta_quads, sink, format=RdfFormat.N_QUADS)
         count += len(meta_quads)
-    return {"quads": count, "reports": n_reports, "graphs": n_reports + 3}
+    return {"quads": count, "reports": n_reports, "graphs": len(graphs) + 2}
 
 
 def main(argv: list[str] | None = None) -> None:
