@@ -145,13 +145,16 @@ def prepare(data_dir: Path) -> None:
     install(dataset, data_dir)
 
 
-def start_server(data_dir: Path, port: int, query_workers: int, threads: int) -> subprocess.Popen:
+def start_server(data_dir: Path, port: int, query_workers: int, threads: int, settings: dict[str, str] | None = None,
+                 log: Path | None = None) -> subprocess.Popen:
+    """`reformkg serve`, once /readyz answers; `settings` are more REFORMKG_* variables, `log` takes its output."""
     env = {**os.environ, "REFORMKG_QUERY_WORKERS": str(query_workers), "REFORMKG_THREADS": str(threads),
-           "REFORMKG_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reformkg.service.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
+           "REFORMKG_LOG_LEVEL": "WARNING", **(settings or {})}
+    with log.open("ab") if log else open(os.devnull, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reformkg.service.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
+            env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -161,6 +164,16 @@ def start_server(data_dir: Path, port: int, query_workers: int, threads: int) ->
             time.sleep(0.2)
     os.killpg(process.pid, signal.SIGKILL)
     raise RuntimeError("the server did not become ready within 60 s")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Quick shutdown (SIGINT), or SIGKILL to the whole process group if that takes over 30 s."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def report(runs: list[Run], args: argparse.Namespace, triples: int, load: tuple[float, float]) -> str:
@@ -248,12 +261,7 @@ def main() -> None:
                     print(f"{name:26} {run.mode:14} {run.rate:8.0f}/s  p50 {run.percentile(50):8.2f} ms  "
                           f"p99 {run.percentile(99):8.2f} ms  errors {run.errors}", flush=True)
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_server(server)
         backend.close()
         pin.release()
     args.out.parent.mkdir(parents=True, exist_ok=True)

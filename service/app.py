@@ -5,8 +5,8 @@ import logging
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from . import accesslog, cors
-from .errors import PayloadTooLarge, ServiceError
+from . import accesslog, bodies, cors
+from .errors import ServiceError
 from .settings import Settings
 
 log = logging.getLogger("reformkg")
@@ -34,6 +34,7 @@ def create_app(settings: Settings, backend=None) -> Flask:
 
         backend = open_backend(settings)
     app.extensions["reformkg.backend"] = backend
+    app.wsgi_app = bodies.BufferedBody(app.wsgi_app, settings.max_body_bytes, settings.client_timeout)
     accesslog.install(app)
     cors.install(app)
     _register_errors(app)
@@ -44,13 +45,12 @@ def create_app(settings: Settings, backend=None) -> Flask:
 
 def _register_errors(app: Flask) -> None:
     """The one place errors become HTTP answers: same shape, never a stack trace or a path."""
-    settings: Settings = app.config["REFORMKG"]
 
     @app.before_request
-    def _body_size() -> None:
-        if (request.content_length or 0) > settings.max_body_bytes:
-            raise PayloadTooLarge(f"the request body is {request.content_length} bytes; the limit is "
-                                  f"{settings.max_body_bytes}, set by max_body_bytes")
+    def _body() -> None:
+        error = request.environ.get(bodies.ERROR)
+        if error is not None:
+            raise error
 
     def answer(status: int, title: str, message: str, headers: dict[str, str] | None = None) -> Response:
         rid = accesslog.request_id()

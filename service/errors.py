@@ -74,6 +74,12 @@ class UnsupportedMediaType(ServiceError):
     status, title = 415, "unsupported media type"
 
 
+class TransferCodingNotImplemented(ServiceError):
+    """A Transfer-Encoding other than chunked (RFC 9112 §6.1: a server SHOULD answer 501)."""
+
+    status, title = 501, "not implemented"
+
+
 class EngineFailure(ServiceError):
     status, title = 500, "query engine failure"
 

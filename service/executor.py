@@ -7,7 +7,10 @@ Writes go to one writer process the same way; it is killed only before it commit
 applied whole or not at all.
 
 An answer arrives in chunks; up to `buffer_bytes` of it are read before the HTTP status is chosen,
-so an error in a small answer is a real status code and only a larger answer is streamed.
+so an error in a small answer is a real status code and only a larger answer is streamed. A streamed
+answer holds its engine until the last chunk is read, so the deadline covers delivering it too: an
+answer the client has not taken by then is cut off, and the connection closes without the chunked
+body's end, which every HTTP client reports as an incomplete answer rather than a short one.
 """
 from __future__ import annotations
 
@@ -37,12 +40,13 @@ PUBLISH_SECONDS = 120.0
 class Engine:
     """One engine process and the socket to it."""
 
-    def __init__(self, role: str, data_dir: Path, offline: bool) -> None:
+    def __init__(self, role: str, data_dir: Path, offline: bool, max_bytes: int) -> None:
         parent, child = socket.socketpair()
         network = "offline" if offline else "online"
         with child:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "reformkg.service.worker", role, str(data_dir), str(child.fileno()), network],
+                [sys.executable, "-m", "reformkg.service.worker", role, str(data_dir), str(child.fileno()), network,
+                 str(max_bytes)],
                 pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
             )
         self.conn = Connection(parent.detach())
@@ -63,8 +67,11 @@ class Engine:
             self.ready, self.offline = True, message[2]
 
     def receive(self, deadline: float) -> tuple | None:
-        """The next message, or None at the deadline. Raises EOFError or OSError if the engine died."""
-        if not self.conn.poll(max(deadline - time.monotonic(), 0.0)):
+        """The next message, or None once the deadline has passed, even if a message is waiting (a
+        slow reader of a streamed answer must not hold the engine past it). Raises EOFError or OSError
+        if the engine died."""
+        left = deadline - time.monotonic()
+        if left <= 0 or not self.conn.poll(left):
             return None
         return self.conn.recv()
 
@@ -176,10 +183,11 @@ class _Stream:
 
 class Executor:
     """`size` query engines and one writer (started now if `writable`, else on the first write),
-    all off the network if `offline` (see worker.py)."""
+    all off the network if `offline`, each allowed `max_bytes` of memory (0: no limit; see worker.py)."""
 
-    def __init__(self, data_dir: Path, size: int, writable: bool = False, offline: bool = True) -> None:
-        self.data_dir, self.size, self.offline = data_dir, size, offline
+    def __init__(self, data_dir: Path, size: int, writable: bool = False, offline: bool = True,
+                 max_bytes: int = 0) -> None:
+        self.data_dir, self.size, self.offline, self.max_bytes = data_dir, size, offline, max_bytes
         self._idle: queue.Queue[Engine] = queue.Queue()
         self._engines: set[Engine] = set()
         self._lock = threading.Lock()
@@ -265,7 +273,7 @@ class Executor:
         raise EngineFailure("the query engines cannot start; see the server log")
 
     def _spawn(self, role: str) -> Engine:
-        engine = Engine(role, self.data_dir, self.offline)
+        engine = Engine(role, self.data_dir, self.offline, self.max_bytes)
         with self._lock:
             self._engines.add(engine)
         return engine

@@ -45,6 +45,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_result_bytes", int, 256 * 1024 * 1024, "largest serialised result a query may return"),
     Setting("buffer_bytes", int, 1024 * 1024, "results up to this size are complete before the status is sent"),
     Setting("max_nesting", int, 200, "deepest bracket/subquery nesting a query may have (400 above it)"),
+    Setting("max_engine_bytes", int, 2 * 1024 ** 3, "memory one query engine may allocate; a query needing more fails (500); 0: no limit"),
+    Setting("client_timeout", float, 10.0, "seconds a client may take to send a request, and to take each part of an answer (408)"),
     Setting("update_token", str, None, "bearer token that allows writes; with none the service is read-only"),
     Setting("federation_allow", str, "", "space-separated URL prefixes that SERVICE and LOAD may reach; empty refuses both"),
     Setting("store", str, None, "URL of a remote SPARQL server to use instead of the embedded store"),
@@ -76,6 +78,8 @@ class Settings:
     max_result_bytes: int = 256 * 1024 * 1024
     buffer_bytes: int = 1024 * 1024
     max_nesting: int = 200
+    max_engine_bytes: int = 2 * 1024 ** 3
+    client_timeout: float = 10.0
     update_token: str | None = None
     federation_allow: str = ""
     store: str | None = None

@@ -15,6 +15,13 @@ A query engine ("query" role) reads a pinned snapshot, opened read-only, and re-
 changes; the writer ("write" role) opens the primary store under write.lock for one job at a time.
 Either exits when its parent process does. Unless SERVICE and LOAD are allowed somewhere, an engine
 first leaves the network (a network namespace of its own), so they could not fetch anything anyway.
+
+Oxigraph parses and evaluates by recursion, so a query nested deep enough overflows the stack, and
+the process dies of it (SIGSEGV; no exception reaches Python). Each job therefore runs on a thread
+with a stack of STACK_BYTES, enough for anything max_query_length allows by default, and an engine
+may allocate at most `max_engine_bytes` (RLIMIT_DATA), so an exploding sort or join aborts the engine
+instead of exhausting the machine. Whatever still kills an engine is the web process's to handle: the
+job gets 500 and a fresh engine takes its place (executor.py).
 """
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ import ctypes
 import io
 import logging
 import os
+import resource
 import signal
 import sys
 import threading
@@ -44,6 +52,10 @@ from .store.terms import parse_term
 log = logging.getLogger("reformkg.worker")
 
 CHUNK_BYTES = 64 * 1024
+# Measured on pyoxigraph 0.5.13: 50,000 nested groups (a 100,000-character query) take 170 MB of
+# stack; 8 MB, a main thread's usual stack, overflows at 10,000 UNIONs or 5,000 nested brackets.
+# Only the pages a query touches are resident, and they are returned when its thread ends.
+STACK_BYTES = 256 * 1024 * 1024
 
 
 class _Channel(io.RawIOBase):
@@ -351,17 +363,24 @@ def serve(role: str, data_dir: Path, conn: Connection, offline: bool) -> None:
         except EOFError:
             return
         out = _Channel(conn, job.get("max_bytes", 0), job.get("bytes_limit", "max_result_bytes"))
-        try:
-            engine.run(job, out)
-        except errors.ServiceError as exc:
-            conn.send(("error", type(exc).__name__, exc.message))
-        except Exception:
-            log.exception("job %s failed (request %s)", job.get("op"), job.get("request_id", "-"))
-            conn.send(("error", "EngineFailure", errors.ENGINE_FAILED))
+        thread = threading.Thread(target=_run_job, args=(engine, job, out), name=f"job-{job.get('op')}")
+        thread.start()
+        thread.join()
+
+
+def _run_job(engine: QueryEngine | Writer, job: dict, out: _Channel) -> None:
+    """One job, on a thread of its own with a stack of STACK_BYTES; its errors go to the web process."""
+    try:
+        engine.run(job, out)
+    except errors.ServiceError as exc:
+        out.send(("error", type(exc).__name__, exc.message))
+    except Exception:
+        log.exception("job %s failed (request %s)", job.get("op"), job.get("request_id", "-"))
+        out.send(("error", "EngineFailure", errors.ENGINE_FAILED))
 
 
 def main(argv: list[str]) -> None:
-    role, data_dir, fd, network = argv
+    role, data_dir, fd, network, max_bytes = argv
     # Ctrl+C in a terminal reaches the whole process group; the web process decides when engines stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     offline = network == "offline" and _go_offline()
@@ -371,6 +390,11 @@ def main(argv: list[str]) -> None:
         log.warning("this system does not let the engine leave the network (unshare); SERVICE and LOAD "
                     "are refused by the text check alone")
     _exit_with_parent()
+    if int(max_bytes):
+        # Thread stacks are private mappings and count too, so the job's stack is added to the limit.
+        limit = int(max_bytes) + STACK_BYTES
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    threading.stack_size(STACK_BYTES)
     serve(role, Path(data_dir), Connection(int(fd)), offline)
 
 

@@ -55,6 +55,12 @@ def table_rows(results: dict) -> list[dict]:
     return rows
 
 
+def brief(text: str, limit: int = 400) -> str:
+    """One line of at most `limit` characters (reasons quote server logs)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + " …"
+
+
 def _f(x: float | None, digits: int = 1) -> str:
     return "–" if x is None else f"{x:,.{digits}f}"
 
@@ -133,8 +139,7 @@ def markdown(results: dict) -> str:
     if results["unavailable"]:
         out += ["Systems that did not run here:", ""]
         for name, why in results["unavailable"].items():
-            flat = " ".join(why.split())
-            out.append(f"- **{name}**: {flat[:600]}{' …' if len(flat) > 600 else ''}")
+            out.append(f"- **{name}**: {brief(why)}")
         out.append("")
 
     out += ["## Query mix", "", "Each connection sends these in turn (POST `application/sparql-query`, or a form "

@@ -1,7 +1,7 @@
 """Issue 7's targets, judged from one run's results: met, missed by how much, or not measured and why."""
 from __future__ import annotations
 
-from .report import table_rows
+from .report import brief, table_rows
 
 
 def _row(rows: list[dict], system: str, conns: int) -> dict | None:
@@ -63,7 +63,7 @@ def judge(results: dict) -> list[dict]:
                 parts.append(f"{conns} conn. over Virtuoso {ratio:.2f}× Virtuoso ({verdict})")
         why = results["unavailable"].get("reformkg-virtuoso")
         if why:
-            parts.append(f"reformkg over Virtuoso not measured: {why}")
+            parts.append(f"reformkg over Virtuoso not measured: {brief(why, 200)}")
         add(name, "; ".join(parts) or "not measured (reformkg or the Oxigraph server did not run)")
 
     name = "4. /api/search p99 ≤ 20 ms at 2 M triples"

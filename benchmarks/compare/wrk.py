@@ -4,6 +4,7 @@ Each wrk thread starts its rotation at its own offset so the connections do not 
 script's `done()` prints one JSON line (`WRK-JSON {...}`) with wrk's own latency percentiles (wrk
 records every request's latency in an HdrHistogram), the request count and the error counts; `errors`
 here is non-2xx answers (wrk's `status`, which counts codes above 399) plus timeouts and socket errors.
+Requests and requests/s count successful answers only; the percentiles are wrk's, over all answers.
 """
 from __future__ import annotations
 
@@ -104,7 +105,8 @@ def run(url: str, requests: list[Request], connections: int, duration: float, ti
     seconds = w["duration_us"] / 1e6
     detail = {k: w[k] for k in ("connect", "read", "write", "status", "timeout")}
     measured = w["requests"] > 0
-    return Run(requests=w["requests"], seconds=seconds, rps=w["requests"] / seconds if seconds else 0.0,
+    ok = w["requests"] - w["status"]  # wrk counts error answers as requests: a fast 503 is no throughput
+    return Run(requests=ok, seconds=seconds, rps=ok / seconds if seconds else 0.0,
                p50_ms=w["p50_us"] / 1000 if measured else None, p90_ms=w["p90_us"] / 1000 if measured else None,
                p99_ms=w["p99_us"] / 1000 if measured else None, max_ms=w["max_us"] / 1000 if measured else None,
                errors=sum(detail.values()), error_detail=detail)

@@ -40,7 +40,7 @@ class EmbeddedStore:
             raise StoreMissing(f"no store in {settings.data_dir}; run `reformkg build` first")
         snapshots.ensure(settings.data_dir)
         executor = Executor(settings.data_dir, settings.query_workers, writable=bool(settings.update_token),
-                            offline=not settings.federation_allow.split())
+                            offline=not settings.federation_allow.split(), max_bytes=settings.max_engine_bytes)
         return cls(settings, executor)
 
     def query(self, request: QueryRequest) -> QueryResponse:

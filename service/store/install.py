@@ -51,6 +51,8 @@ def install(nquads: Path, data_dir: Path) -> Path:
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
+        # Killed between the swap and the publication, the next writer or server start publishes it.
+        snapshots.mark_pending(data_dir)
         snapshots.swap_link(data_dir / "store", Path("stores") / digest)
         snapshots.publish_primary(data_dir)
         _prune(stores, keep={target.resolve(), previous})

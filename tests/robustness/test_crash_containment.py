@@ -1,0 +1,113 @@
+"""Queries that crash Oxigraph get a clear answer, and nobody else notices.
+
+Each shape below overflows the Rust stack in a process running pyoxigraph on a 2 MB thread stack, as
+Oxigraph's own server does (the first test shows it, so the rest are real). Through the service, the
+nesting check refuses the deeply bracketed ones in the web process (400); the others reach an engine,
+whose jobs run on a 256 MB stack, so they are evaluated until the deadline (503). Two queries that
+still kill an engine, a 300,000-deep negation (past even that stack) and an ORDER BY over a cross join
+(past max_engine_bytes), get 500 and a fresh engine; a client asking meanwhile is answered as usual.
+"""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ..service.test_server import process_tree, query_engines
+from .conftest import ITEM_1, assert_clear, open_fds, post_query, settle
+
+P = "<http://example.org/value>"
+SHAPES = {
+    "1000 nested subqueries": "SELECT * WHERE " + "{ SELECT * WHERE " * 1000 + "{ ?s ?p ?o }" + " }" * 1000,
+    "10,000 UNIONs": "SELECT * WHERE { " + " UNION ".join(["{ ?s ?p ?o }"] * 10_000) + " }",
+    "a 10,000-step property path": f"SELECT * WHERE {{ ?s {'/'.join([P] * 10_000)} ?o }}",
+    "100,000 nested brackets": "SELECT * WHERE { FILTER(" + "(" * 100_000 + "1" + ")" * 100_000 + ") }",
+    "100,000 nested blank nodes": ("PREFIX : <http://example.org/> SELECT * WHERE { ?s :p "
+                                   + "[ :p " * 100_000 + "1" + " ]" * 100_000 + " }"),
+}
+# What the service answers each with: (statuses, text in the answer).
+ANSWERS = {
+    "1000 nested subqueries": ({400}, "nests brackets 1001 deep; the limit is 200, set by max_nesting"),
+    "10,000 UNIONs": ({503}, "query exceeded the 2 s limit set by query_timeout"),
+    "a 10,000-step property path": ({503}, "query exceeded the 2 s limit set by query_timeout"),
+    "100,000 nested brackets": ({400}, "nests brackets 100002 deep; the limit is 200"),
+    "100,000 nested blank nodes": ({400}, "nests brackets 100001 deep; the limit is 200"),
+}
+STILL_CRASHING = {
+    "300,000 nested negations": "ASK { FILTER(" + "!" * 300_000 + "true) }",
+    "ORDER BY over a cross join": "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a",
+}
+ENGINE_FAILED = "the query engine failed on this query"
+IN_PROCESS = """import sys, threading
+from pyoxigraph import Store
+query = sys.stdin.read()
+threading.stack_size(2 * 1024 * 1024)  # Rust's default for a spawned thread, as in Oxigraph's server
+thread = threading.Thread(target=lambda: list(Store().query(query)))
+thread.start()
+thread.join()
+"""
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_in_process_each_shape_kills_pyoxigraph_and_its_host(shape):
+    done = subprocess.run([sys.executable, "-c", IN_PROCESS], input=SHAPES[shape], text=True,
+                          capture_output=True, timeout=60)
+    assert done.returncode == -signal.SIGSEGV, (done.returncode, done.stderr[-500:])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_through_the_service_each_shape_gets_a_clear_answer_and_others_are_served(robust_server, bystander, shape):
+    engines = query_engines(robust_server)
+    response = post_query(robust_server, SHAPES[shape], Accept="application/sparql-results+json")
+    statuses, text = ANSWERS[shape]
+    assert response.status_code in statuses, response.text[:300]
+    assert text in response.text
+    assert_clear(response)
+    if response.status_code == 400:
+        assert query_engines(robust_server) == engines  # refused before any engine saw it
+    settle(robust_server)
+    assert post_query(robust_server, ITEM_1).json()["results"]["bindings"][0]["o"]["value"] == "1"
+    bystander.assert_never_noticed(slowest=3.0)
+
+
+@pytest.mark.parametrize("shape", STILL_CRASHING)
+def test_a_query_that_kills_its_engine_is_a_500_and_a_fresh_engine_takes_its_place(robust_server, bystander, shape):
+    engines = query_engines(robust_server)
+    started = time.monotonic()
+    response = post_query(robust_server, STILL_CRASHING[shape])
+    assert response.status_code == 500 and ENGINE_FAILED in response.text, response.text[:300]
+    assert_clear(response)
+    assert time.monotonic() - started < 6
+    [crashed] = engines - query_engines(robust_server)
+    assert not Path(f"/proc/{crashed}").exists()  # reaped, not a zombie
+    assert f"engine {crashed} died during a job" in robust_server.log()
+    settle(robust_server)
+    bystander.assert_never_noticed(slowest=3.0)
+
+
+def test_a_burst_of_crashing_queries_leaves_the_server_as_it_was(robust_server):
+    settle(robust_server)
+    tree = process_tree(robust_server.process.pid)
+    fds = open_fds(tree)
+    outcomes: list[int] = []
+
+    def crash() -> None:
+        for _ in range(2):
+            outcomes.append(post_query(robust_server, STILL_CRASHING["ORDER BY over a cross join"]).status_code)
+
+    clients = [threading.Thread(target=crash) for _ in range(3)]
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join(timeout=120)
+    assert outcomes == [500] * 6
+    settle(robust_server)
+    after = process_tree(robust_server.process.pid)
+    assert len(after) == len(tree)  # no engine left over, none missing
+    assert open_fds(after) <= fds + 4  # a client connection or two the server has yet to close
+    assert post_query(robust_server, ITEM_1).json()["results"]["bindings"][0]["o"]["value"] == "1"
