@@ -1,6 +1,7 @@
 """Fixtures shared by every test: the built dataset and a real on-disk store, built once per session."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,24 @@ def store(data_dir: Path):
     from reformkg.service.store.install import current_store
 
     return Store.read_only(str(current_store(data_dir)))
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 # Belt and braces beside the request interception: no host but 127.0.0.1 even resolves.
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator:
+    """One headless Chromium for the session: Playwright's sync API allows one instance per thread,
+    so every browser test (pages, explorer) shares it."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -7,7 +7,6 @@ running instance per thread and the page tests keep theirs for the whole session
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from reformkg.service.app import create_app
 from reformkg.service.settings import load_settings
 
-from ..pages.conftest import CHROMIUM, CHROMIUM_ARGS, live_url  # noqa: F401 (live_url is a fixture)
+from ..pages.conftest import live_url  # noqa: F401 (a fixture)
 
 BASE = "https://w3id.org/reformkg/"
 REPORT = BASE + "report/cq-civil-affairs-2022"
@@ -43,15 +42,3 @@ def answer(client, path: str, status: int = 200, **params) -> dict:
 def rows(client, name: str, **params) -> list[dict]:
     """The JSON rows of a named query, after checking it answered 200."""
     return answer(client, f"/api/queries/{name}", **params)["rows"]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()

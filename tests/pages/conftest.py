@@ -27,13 +27,7 @@ from ..conftest import ROOT
 BASE = "https://w3id.org/reformkg/"
 REPORT = BASE + "report/cq-civil-affairs-2022"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 # Belt and braces beside the request interception: no host but 127.0.0.1 even resolves.
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 SERVER_START_SECONDS = 60
-
 
 @pytest.fixture(scope="session")
 def app(data_dir: Path):
@@ -104,18 +98,6 @@ class Offline:
         else:
             self.attempts.append(route.request.url)
             route.abort()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture()
