@@ -73,16 +73,16 @@ def _load_embedded(nquads: str, store_dir: str, out) -> None:
 
 def _embedded_runs(store_dir: str, query: str, substitutions: dict, runs: int, budget: float, out) -> None:
     """In a child process: run the query until `runs` or `budget`, sending each run's seconds."""
-    from pyoxigraph import QueryResultsFormat, QueryTriples, Store, Variable
+    from pyoxigraph import QueryResultsFormat, QueryTriples, Store
 
-    from reformkg.service.store.terms import parse_term
+    from reformkg.service.store.values import bind
 
     store = Store.read_only(store_dir)
-    bound = {Variable(k): parse_term(v) for k, v in substitutions.items()}
+    text = bind(query, substitutions)  # parameters bound as the service binds them
     spent = 0.0
     for _ in range(runs):
         started = time.monotonic()
-        result = store.query(query, use_default_graph_as_union=True, substitutions=bound)
+        result = store.query(text, use_default_graph_as_union=True)
         if isinstance(result, QueryTriples):
             from pyoxigraph import RdfFormat
 

@@ -5,7 +5,7 @@ import logging
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from . import accesslog, bodies, cors
+from . import accesslog, bodies, cors, page_cache
 from .errors import ServiceError
 from .settings import Settings
 
@@ -34,6 +34,7 @@ def create_app(settings: Settings, backend=None) -> Flask:
 
         backend = open_backend(settings)
     app.extensions["reformkg.backend"] = backend
+    page_cache.install(app, backend)
     app.wsgi_app = bodies.BufferedBody(app.wsgi_app, settings.max_body_bytes, settings.client_timeout)
     accesslog.install(app)
     cors.install(app)

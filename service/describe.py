@@ -32,8 +32,8 @@ PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
 PREFIX cur: <http://qudt.org/vocab/currency/>
 """
 
-# The resource is bound as ?doc: by pyoxigraph's substitutions, or by a VALUES block a remote backend puts
-# first in the WHERE group (store/values.py). Either way a BIND(?doc …) would not see it, and a LIMIT
+# The resource is bound as ?doc by a VALUES block each backend puts
+# first in the WHERE group (store/values.py): a BIND(?doc …) would not see it, and a LIMIT
 # must stay at the top level, where it applies after ?doc is bound.
 OWN = _PREFIXES + """CONSTRUCT { ?doc ?p ?o . ?o ?lp ?ol . ?h ?hp ?ho . }
 WHERE {

@@ -88,13 +88,14 @@ ENGINE_FAILED = "the query engine failed on this query"
 
 
 class UpstreamError(ServiceError):
-    """The remote SPARQL server failed; status is 502, or 504 when it did not answer in time."""
+    """The remote SPARQL server failed: 502, 503 when it says it is overloaded, 504 when it did not answer in time."""
 
     status, title = 502, "bad gateway"
+    TITLES = {502: "bad gateway", 503: "overloaded", 504: "gateway timeout"}
 
     def __init__(self, message: str, status: int = 502) -> None:
         super().__init__(message)
-        self.status = status
+        self.status, self.title = status, self.TITLES.get(status, self.title)
 
 
 class QueryTimeout(ServiceError):

@@ -40,13 +40,13 @@ PUBLISH_SECONDS = 120.0
 class Engine:
     """One engine process and the socket to it."""
 
-    def __init__(self, role: str, data_dir: Path, offline: bool, max_bytes: int) -> None:
+    def __init__(self, role: str, data_dir: Path, offline: bool, max_bytes: int, replica_bytes: int = 0) -> None:
         parent, child = socket.socketpair()
         network = "offline" if offline else "online"
         with child:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "reformkg.service.worker", role, str(data_dir), str(child.fileno()), network,
-                 str(max_bytes)],
+                 str(max_bytes), str(replica_bytes)],
                 pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
             )
         self.conn = Connection(parent.detach())
@@ -183,11 +183,13 @@ class _Stream:
 
 class Executor:
     """`size` query engines and one writer (started now if `writable`, else on the first write),
-    all off the network if `offline`, each allowed `max_bytes` of memory (0: no limit; see worker.py)."""
+    all off the network if `offline`, each allowed `max_bytes` of memory (0: no limit; see worker.py),
+    query engines reading snapshots of up to `replica_bytes` on disk from a copy in memory."""
 
     def __init__(self, data_dir: Path, size: int, writable: bool = False, offline: bool = True,
-                 max_bytes: int = 0) -> None:
+                 max_bytes: int = 0, replica_bytes: int = 0) -> None:
         self.data_dir, self.size, self.offline, self.max_bytes = data_dir, size, offline, max_bytes
+        self.replica_bytes = replica_bytes
         self._idle: queue.Queue[Engine] = queue.Queue()
         self._engines: set[Engine] = set()
         self._lock = threading.Lock()
@@ -273,7 +275,7 @@ class Executor:
         raise EngineFailure("the query engines cannot start; see the server log")
 
     def _spawn(self, role: str) -> Engine:
-        engine = Engine(role, self.data_dir, self.offline, self.max_bytes)
+        engine = Engine(role, self.data_dir, self.offline, self.max_bytes, self.replica_bytes)
         with self._lock:
             self._engines.add(engine)
         return engine

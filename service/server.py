@@ -14,6 +14,7 @@ by `client_timeout` so that slow or stalled clients cannot starve the others:
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
 import threading
@@ -38,7 +39,9 @@ class _Gunicorn(BaseApplication):
     def load_config(self) -> None:
         s = self.settings
         self.cfg.set("bind", f"{s.host}:{s.port}")
-        self.cfg.set("workers", s.workers)
+        # One worker per core by default: the GIL holds one worker to one core, and most of a cached
+        # answer's cost is Flask and gunicorn (benchmarks/results/compare-reform.md).
+        self.cfg.set("workers", s.workers or os.cpu_count() or 1)
         self.cfg.set("threads", s.threads)
         self.cfg.set("worker_class", f"{__name__}.BoundedThreadWorker")
         # gthread workers heartbeat from their main loop, so this bounds a stuck worker, not a query.

@@ -35,7 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("base_iri", str, "https://w3id.org/reformkg/", "the base every minted IRI starts with"),
     Setting("host", str, "127.0.0.1", "address the server binds to"),
     Setting("port", int, 8000, "port the server binds to"),
-    Setting("workers", int, 1, "web server worker processes (gunicorn)"),
+    Setting("workers", int, 0, "web server worker processes (gunicorn); 0: one per CPU core"),
     Setting("threads", int, 8, "threads per web server worker"),
     Setting("query_workers", int, 2, "query engine processes per web worker; a runaway query kills only its own"),
     Setting("query_timeout", float, 30.0, "seconds a query or update may run before it is stopped (503)"),
@@ -45,6 +45,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_result_bytes", int, 256 * 1024 * 1024, "largest serialised result a query may return"),
     Setting("buffer_bytes", int, 1024 * 1024, "results up to this size are complete before the status is sent"),
     Setting("max_nesting", int, 200, "deepest bracket/subquery nesting a query may have (400 above it)"),
+    Setting("memory_replica_bytes", int, 16 * 1024 * 1024,
+            "query engines copy a snapshot of at most this size on disk into memory (reads ~3× faster; ~3× its disk size in memory per engine, ~2 s to copy 16 MB); 0: always read from disk"),
     Setting("max_engine_bytes", int, 2 * 1024 ** 3, "memory one query engine may allocate; a query needing more fails (500); 0: no limit"),
     Setting("client_timeout", float, 10.0, "seconds a client may take to send a request, and to take each part of an answer (408)"),
     Setting("update_token", str, None, "bearer token that allows writes; with none the service is read-only"),
@@ -68,7 +70,7 @@ class Settings:
     base_iri: str = "https://w3id.org/reformkg/"
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 1
+    workers: int = 0
     threads: int = 8
     query_workers: int = 2
     query_timeout: float = 30.0
@@ -78,6 +80,7 @@ class Settings:
     max_result_bytes: int = 256 * 1024 * 1024
     buffer_bytes: int = 1024 * 1024
     max_nesting: int = 200
+    memory_replica_bytes: int = 16 * 1024 * 1024
     max_engine_bytes: int = 2 * 1024 ** 3
     client_timeout: float = 10.0
     update_token: str | None = None

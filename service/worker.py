@@ -41,13 +41,12 @@ from typing import Any
 
 from pyoxigraph import (
     DefaultGraph, NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store,
-    Variable, parse, parse_query_results, serialize,
+    parse, parse_query_results, serialize,
 )
 
 from . import errors
 from .store import snapshots
 from .store.formats import OFFERS, RDF_FORMATS, RESULT_FORMATS, negotiate
-from .store.terms import parse_term
 
 log = logging.getLogger("reformkg.worker")
 
@@ -129,8 +128,9 @@ def _graph(graph: str | None) -> NamedNode | DefaultGraph:
 class QueryEngine:
     """Answers queries and reads on the current snapshot."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, replica_bytes: int = 0) -> None:
         self.data_dir = data_dir
+        self.replica_bytes = replica_bytes
         self.pin: snapshots.Pin | None = None
         self.store: Store | None = None
         self._refresh()
@@ -140,7 +140,7 @@ class QueryEngine:
         if self.pin is not None and snapshots.generation(self.data_dir) == self.pin.generation:
             return
         pin = snapshots.pin(self.data_dir)
-        old, self.store, self.pin = self.pin, Store.read_only(str(pin.path)), pin
+        old, self.store, self.pin = self.pin, _open_snapshot(pin.path, self.replica_bytes), pin
         if old is not None:
             old.release()
 
@@ -150,9 +150,7 @@ class QueryEngine:
 
     def _query(self, job: dict, out: _Channel) -> None:
         assert self.store is not None
-        options: dict[str, Any] = {
-            "substitutions": {Variable(k): parse_term(v) for k, v in job["substitutions"].items()},
-        }
+        options: dict[str, Any] = {}
         if job["default_graphs"] or job["named_graphs"]:
             options["default_graph"] = [NamedNode(g) for g in job["default_graphs"]]
             options["named_graphs"] = [NamedNode(g) for g in job["named_graphs"]]
@@ -212,6 +210,21 @@ class QueryEngine:
 
     def _count(self, job: dict, out: _Channel) -> None:
         out.send(("value", len(self.store)))
+
+
+def _open_snapshot(path: Path, replica_bytes: int) -> Store:
+    """The snapshot read-only, or a copy of it in memory when it is at most `replica_bytes` on disk.
+
+    pyoxigraph answers from memory about three times faster than from RocksDB (benchmarks/results/
+    compare-reform.md), and a snapshot never changes, so the copy is exactly as current as the files.
+    Quads are copied as objects, not re-parsed, so blank nodes keep the labels the files give them.
+    """
+    disk = Store.read_only(str(path))
+    if replica_bytes <= 0 or sum(e.stat().st_size for e in os.scandir(path) if e.is_file()) > replica_bytes:
+        return disk
+    memory = Store()
+    memory.extend(disk)
+    return memory
 
 
 def _evaluate(run: Callable[[], Any]) -> Any:
@@ -351,8 +364,8 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def serve(role: str, data_dir: Path, conn: Connection, offline: bool) -> None:
-    engine = QueryEngine(data_dir) if role == "query" else Writer(data_dir)
+def serve(role: str, data_dir: Path, conn: Connection, offline: bool, replica_bytes: int = 0) -> None:
+    engine = QueryEngine(data_dir, replica_bytes) if role == "query" else Writer(data_dir)
     conn.send(("ready", os.getpid(), offline))
     while True:
         if isinstance(engine, Writer) and engine.store is not None and not conn.poll(Writer.IDLE_SECONDS):
@@ -380,7 +393,7 @@ def _run_job(engine: QueryEngine | Writer, job: dict, out: _Channel) -> None:
 
 
 def main(argv: list[str]) -> None:
-    role, data_dir, fd, network, max_bytes = argv
+    role, data_dir, fd, network, max_bytes, replica_bytes = argv
     # Ctrl+C in a terminal reaches the whole process group; the web process decides when engines stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     offline = network == "offline" and _go_offline()
@@ -395,7 +408,7 @@ def main(argv: list[str]) -> None:
         limit = int(max_bytes) + STACK_BYTES
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     threading.stack_size(STACK_BYTES)
-    serve(role, Path(data_dir), Connection(int(fd)), offline)
+    serve(role, Path(data_dir), Connection(int(fd)), offline, int(replica_bytes))
 
 
 if __name__ == "__main__":

@@ -12,20 +12,23 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Any
 
 from .base import Backend, QueryRequest, QueryResponse
 
 
 class ResultCache:
+    """Least recently used entries within a byte budget; an entry's size is its body's length."""
+
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, QueryResponse] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable) -> QueryResponse | None:
+    def get(self, key: Hashable) -> Any:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -33,20 +36,21 @@ class ResultCache:
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-            return entry
+            return entry[0]
 
-    def put(self, key: Hashable, response: QueryResponse) -> None:
-        size = response.length or 0
+    def put(self, key: Hashable, value: Any, size: int | None = None) -> None:
+        """Keep `value` (a QueryResponse unless `size` is given) under `key`."""
+        size = (value.length or 0) if size is None else size
         if size > self.max_bytes // 8:
             return  # one large result must not flush the whole cache
         with self._lock:
             if key in self._entries:
                 return
-            self._entries[key] = response
+            self._entries[key] = (value, size)
             self._size += size
             while self._size > self.max_bytes and self._entries:
-                _, old = self._entries.popitem(last=False)
-                self._size -= old.length or 0
+                _, (_, old) = self._entries.popitem(last=False)
+                self._size -= old
 
     def __len__(self) -> int:
         return len(self._entries)

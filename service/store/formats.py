@@ -8,6 +8,7 @@ from __future__ import annotations
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from .. import negotiation
+from ..errors import NotAcceptable
 from .base import GRAPH_TYPES, RESULT_TYPES
 
 RESULT_FORMATS: dict[str, QueryResultsFormat] = {
@@ -86,6 +87,18 @@ def negotiate(accept: str | None, kind: str) -> str:
     aliases = _ALIASES.get(kind, {})
     chosen = negotiation.choose(accept, [*offers, *aliases], _WHAT[kind], shown=offers)
     return aliases.get(chosen, chosen)
+
+
+def require_acceptable(accept: str | None) -> None:
+    """406 before any work when the client accepts neither query results nor graphs, whatever the form."""
+    try:
+        negotiate(accept, "results")
+    except NotAcceptable:
+        try:
+            negotiate(accept, "graph")
+        except NotAcceptable:
+            raise NotAcceptable("no acceptable format for query results; this endpoint offers "
+                                + ", ".join(RESULT_TYPES + GRAPH_TYPES)) from None
 
 
 def accept_for_format(value: str) -> str | None:

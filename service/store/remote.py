@@ -1,9 +1,11 @@
 """A remote SPARQL 1.1 server as a `Backend`: Oxigraph server, Virtuoso, or any server of the protocols.
 
-Queries go to the server's query URL and their answers stream back to the client, read through
-pyoxigraph's parsers on the way: that counts rows against max_rows and turns a malformed answer into
-a 502 instead of passing it on. The first `buffer_bytes` are read before the response is returned, so
-an error in a small answer is a real status code (as executor.py does for the embedded store).
+Queries go to the server's query URL and their answers are read through pyoxigraph's parsers: that
+counts rows against max_rows and turns a malformed answer into a 502 instead of passing it on. An
+answer is read whole before the response is returned (spooled to a temporary file past
+`buffer_bytes`), as the embedded store's engines count every row before the status, so each limit and
+each failure is its own status code, never a 200 cut short. Graphs of the Graph Store Protocol, which
+no row limit applies to, stream: their first `buffer_bytes` are read before the response is returned.
 
 Every upstream failure is a ServiceError with a precise status: 502 when the server is down, breaks
 off or answers nonsense, 503 when it says it is overloaded, 504 when it does not answer before the
@@ -16,22 +18,26 @@ oxigraph   /query, /update, /store; the union default graph by its `union-defaul
 virtuoso   /sparql (update: /sparql-auth with Digest credentials), GSP /sparql-graph-crud(-auth);
            its default graph holds its own system graphs, so the union of the user's graphs is named
            explicitly; its TSV and its CSV/TSV for ASK are not the W3C formats, so those are converted
-           from JSON; it has no N-Quads/TriG for CONSTRUCT (N-Triples and Turtle are valid ones);
+           from JSON; its Graph Store Protocol has no N-Quads/TriG (N-Triples and Turtle are valid ones);
            HEAD on the GSP is not implemented (501), so graph existence is asked with ASK; its
            `timeout` parameter (milliseconds) answers partial results flagged by X-SQL-State: S1TAT,
            which become 504 here.
-generic    the URLs as given; the union default graph is named explicitly like Virtuoso's.
+generic    the URLs as given; the union default graph is named explicitly like Virtuoso's, unless the
+           server's service description lists sd:UnionDefaultGraph: then its default graph is that
+           union already, and a dataset of hundreds of graphs is not named in every request.
 """
 from __future__ import annotations
 
 import io
 import logging
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from contextlib import closing
+from dataclasses import dataclass, replace
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -49,7 +55,7 @@ from .. import guards
 from ..settings import Settings
 from ..sparql_text import SparqlText
 from .base import Payload, QueryRequest, QueryResponse
-from .formats import OFFERS, RDF_FORMATS, RESULT_FORMATS, negotiate
+from .formats import OFFERS, RDF_FORMATS, RESULT_FORMATS, negotiate, require_acceptable
 from .values import bind
 
 log = logging.getLogger("reformkg.remote")
@@ -58,6 +64,10 @@ CHUNK_BYTES = 64 * 1024
 CONNECT_SECONDS = 5.0
 GRAPHS_TTL = 10.0
 """How long the list of a Virtuoso or generic server's graphs (its union default graph) is reused."""
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+DESCRIPTION_BYTES = 1024 * 1024
+"""The most of a server's service description read to find its features."""
 
 # Graphs a fresh Virtuoso holds for itself; they are not part of the dataset it serves for reformkg.
 VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/",
@@ -72,6 +82,8 @@ class Endpoints:
     update: str
     gsp: str | None
     flavour: str
+    union_default: bool = False
+    """Whether the server's default graph is the union of its named graphs without being asked."""
 
     @classmethod
     def resolve(cls, store: str, flavour: str, *, update: str | None = None, gsp: str | None = None,
@@ -100,10 +112,10 @@ def detect_flavour(server_header: str | None) -> str:
 
 
 class _Deadline:
-    """The time left for one exchange with the server."""
+    """The time left for one exchange with the server, and what set it (for the error message)."""
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
+    def __init__(self, seconds: float, source: str = "query_timeout") -> None:
+        self.seconds, self.source = seconds, source
         self.end = time.monotonic() + seconds
 
     def left(self) -> float:
@@ -116,7 +128,14 @@ class _Deadline:
 
 
 class RemoteStore:
-    """A SPARQL server reached over HTTP through one pooled, thread-safe session."""
+    """A SPARQL server reached over HTTP through one pooled, thread-safe session.
+
+    Reads go over pooled keep-alive connections. A server may close one while it lies idle in the pool
+    (its keep-alive timeout, a restart, a proxy in between), and the next request sent on it fails
+    before any answer comes: a read that fails so is sent once more, on a fresh connection. Writes are
+    never sent twice (the server may have applied one whose answer was lost), so each of them goes on
+    a connection of its own instead, which no server can have closed yet.
+    """
 
     def __init__(self, settings: Settings, *, flavour: str | None = None) -> None:
         """`settings.store` names the server; `flavour` skips asking it which server it is."""
@@ -159,10 +178,38 @@ class RemoteStore:
                                               auth=False, check=False)
                         flavour = detect_flavour(response.headers.get("Server"))
                         response.close()
-                    self._endpoints = Endpoints.resolve(self.store, flavour, update=self.settings.store_update,
-                                                        gsp=self.settings.store_gsp,
-                                                        authenticated=self._credentials is not None)
+                    endpoints = Endpoints.resolve(self.store, flavour, update=self.settings.store_update,
+                                                  gsp=self.settings.store_gsp,
+                                                  authenticated=self._credentials is not None)
+                    if flavour == "generic" and self._describes_union(endpoints.query):
+                        endpoints = replace(endpoints, union_default=True)
+                    self._endpoints = endpoints
         return self._endpoints
+
+    def _describes_union(self, url: str) -> bool:
+        """Whether the server's SPARQL service description (a GET without a query) lists the feature
+        sd:UnionDefaultGraph; any failure to read it counts as no."""
+        deadline = _Deadline(min(self.timeout, 10.0))
+        accept = "text/turtle, application/rdf+xml;q=0.9, application/n-triples;q=0.8"
+        try:
+            response = self._send("GET", url, deadline, "describe itself", auth=False, check=False,
+                                  headers={"Accept": accept})
+            media = _media(response)
+            if response.status_code != 200 or media not in RDF_FORMATS:
+                response.close()
+                return False
+            body = b""
+            chunks = self._chunks(response, deadline, "service description")
+            with closing(chunks):
+                for chunk in chunks:
+                    body += chunk
+                    if len(body) > DESCRIPTION_BYTES:
+                        return False
+            features = {t.object for t in parse(body, format=RDF_FORMATS[media], base_iri=url)
+                        if t.predicate == NamedNode(SD + "feature")}
+        except (UpstreamError, SyntaxError):
+            return False
+        return NamedNode(SD + "UnionDefaultGraph") in features
 
     @property
     def flavour(self) -> str:
@@ -178,12 +225,34 @@ class RemoteStore:
 
     # -- one exchange ------------------------------------------------------------------------------
 
+    def _deadline(self, requested: float | None = None) -> _Deadline:
+        """query_timeout, or the request's own deadline when it asks for less."""
+        if requested is not None and requested < self.timeout:
+            return _Deadline(requested, "the request")
+        return _Deadline(self.timeout)
+
+    def _request(self, method: str, url: str, deadline: _Deadline, write: bool, **kwargs: Any) -> requests.Response:
+        """Send on a pooled connection (a read, retried once on a fresh one if the server had closed it),
+        or on a connection of its own (a write)."""
+        if write:
+            with requests.Session() as once:  # closing it leaves the response's connection to the response
+                return once.request(method, url, timeout=deadline.timeouts(), stream=True, **kwargs)
+        try:
+            return self.session.request(method, url, timeout=deadline.timeouts(), stream=True, **kwargs)
+        except requests.exceptions.ConnectionError as exc:
+            if not _dropped(exc):
+                raise
+            log.info("the SPARQL server at %s had closed a pooled connection (%s); asking again on a fresh one",
+                     self.where, _reason(exc))
+            # The other idle connections of the pool are as old as this one: none is kept.
+            self.session.get_adapter(url).poolmanager.clear()
+            return self.session.request(method, url, timeout=deadline.timeouts(), stream=True, **kwargs)
+
     def _send(self, method: str, url: str, deadline: _Deadline, what: str, *, auth: bool = True,
-              check: bool = True, **kwargs: Any) -> requests.Response:
+              check: bool = True, write: bool = False, **kwargs: Any) -> requests.Response:
         """One request, its status checked; raises UpstreamError (502/503/504) when the server fails."""
         try:
-            response = self.session.request(method, url, timeout=deadline.timeouts(), stream=True,
-                                            auth=self._auth() if auth else None, **kwargs)
+            response = self._request(method, url, deadline, write, auth=self._auth() if auth else None, **kwargs)
         except requests.exceptions.ConnectTimeout:
             raise UpstreamError(f"the SPARQL server at {self.where} did not accept a connection within "
                                 f"{min(CONNECT_SECONDS, deadline.seconds):g} s", 504) from None
@@ -199,7 +268,7 @@ class RemoteStore:
 
     def _timed_out(self, deadline: _Deadline, what: str) -> UpstreamError:
         return UpstreamError(f"the SPARQL server at {self.where} did not {what} within {deadline.seconds:g} s, "
-                             "the limit set by query_timeout", 504)
+                             f"the limit set by {deadline.source}", 504)
 
     def _server_error(self, response: requests.Response, deadline: _Deadline) -> UpstreamError:
         """A 5xx from the server: 503 and 504 keep their meaning, every other one is a bad gateway."""
@@ -262,16 +331,17 @@ class RemoteStore:
 
     def query(self, request: QueryRequest) -> QueryResponse:
         scanned = guards.check(request.query, self.settings, update=False)
+        require_acceptable(request.accept)
         form = scanned.form() or "SELECT"
         kind = "graph" if form in ("CONSTRUCT", "DESCRIBE") else "results"
         media = negotiate(request.accept, kind)
         text = bind(request.query, request.substitutions, scanned) if request.substitutions else request.query
         if request.base_iri:
             text = f"BASE {NamedNode(request.base_iri)}\n{text}"
-        deadline = _Deadline(min(request.timeout, self.timeout))
+        deadline = self._deadline(request.timeout)
         max_rows = min(request.max_rows, self.settings.max_result_rows)
         rows_limit = "the request" if max_rows < self.settings.max_result_rows else "max_result_rows"
-        asked, convert = self._upstream_media(form, media)
+        asked = self._upstream_media(form, media)
         data: list[tuple[str, str]] = [("query", text)]
         data += self._dataset(request.default_graphs, request.named_graphs, scanned.declares_dataset(update=False),
                               deadline)
@@ -292,40 +362,77 @@ class RemoteStore:
                                 f"where {asked} was asked")
         chunks = self._chunks(response, deadline)
         checked = _checked(chunks, form, asked, max_rows, rows_limit, self.settings.max_result_bytes, self.where)
-        if convert:
-            return self._converted(form, asked, media, checked)
-        return _buffered(form, media, checked, self.settings.buffer_bytes)
+        return self._answer(form, asked, media, checked, scanned.prefixes() if kind == "graph" else {})
 
-    def _upstream_media(self, form: str, media: str) -> tuple[str, bool]:
-        """What to ask the server for, and whether the answer must be converted to `media`.
+    def _upstream_media(self, form: str, media: str) -> str:
+        """What to ask the server for; an answer of another type than `media` is converted to it.
 
         ASK is always fetched as JSON: the CSV/TSV of a boolean is not defined by the W3C and servers
         differ (Virtuoso writes "bool" then 1), so pyoxigraph writes it the way the embedded store does.
+        CONSTRUCT and DESCRIBE are fetched as N-Triples, which every server writes alike, and pyoxigraph
+        writes the other types as the embedded store does: Turtle with the query's prefixes (servers
+        drop them), JSON-LD with datatypes and language tags (Virtuoso drops those).
         """
         if form == "ASK":
-            return "application/sparql-results+json", True
+            return "application/sparql-results+json"
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            return "application/n-triples"
+        if self.flavour == "virtuoso" and media == "text/tab-separated-values":
+            return "application/sparql-results+json"  # its TSV is not the W3C's
+        return media
+
+    def _answer(self, form: str, asked: str, media: str, checked: Iterator[bytes],
+                prefixes: Mapping[str, str]) -> QueryResponse:
+        """The answer read whole before its status is decided, as the embedded store's engines do, so that
+        a result past max_result_rows or max_result_bytes, a deadline and a broken answer are each an
+        error status, never a cut 200. Up to buffer_bytes it is kept in memory and sent with its
+        length; beyond that it is spooled to a temporary file and streamed from there."""
+        spool = tempfile.SpooledTemporaryFile(max_size=self.settings.buffer_bytes)
+        try:
+            for chunk in checked:
+                spool.write(chunk)
+            if asked != media:
+                spool = self._converted(form, asked, media, spool, prefixes)
+        except BaseException:
+            spool.close()
+            raise
+        size = spool.tell()
+        if size > self.settings.max_result_bytes:  # written by pyoxigraph: larger than what came
+            spool.close()
+            raise ResultTooLarge(_too_many_bytes(self.settings.max_result_bytes))
+        spool.seek(0)
+        if size > self.settings.buffer_bytes:
+            return QueryResponse(form, media, _Spooled(spool), None)  # type: ignore[arg-type]
+        with spool:
+            return QueryResponse(form, media, [spool.read()], size)  # type: ignore[arg-type]
+
+    def _converted(self, form: str, asked: str, media: str, spool: IO[bytes],
+                   prefixes: Mapping[str, str]) -> IO[bytes]:
+        """The spooled answer written in `media` by pyoxigraph (into a spool of its own)."""
+        out = tempfile.SpooledTemporaryFile(max_size=self.settings.buffer_bytes)
+        spool.seek(0)
+        try:
+            if form in ("CONSTRUCT", "DESCRIBE"):
+                serialize(parse(spool, format=RDF_FORMATS[asked]), out, format=RDF_FORMATS[media], prefixes=prefixes)
+            else:
+                parse_query_results(spool, format=RESULT_FORMATS[asked]).serialize(out, format=RESULT_FORMATS[media])
+        except SyntaxError as exc:
+            out.close()
+            raise UpstreamError(f"the SPARQL server at {self.where} sent a malformed {asked} answer: {exc}") from exc
+        finally:
+            spool.close()
+        return out
+
+    def _graph_media(self, media: str) -> tuple[str, bool]:
+        """What to ask the Graph Store Protocol for, and whether the answer must be converted to `media`."""
         if self.flavour == "virtuoso":
             if media == "application/ld+json":
                 return "application/n-triples", True  # its JSON-LD drops datatypes and language tags
-            if media == "text/tab-separated-values":
-                return "application/sparql-results+json", True
             if media == "application/n-quads":
                 return "application/n-triples", False  # a graph's N-Triples are its N-Quads
             if media == "application/trig":
                 return "text/turtle", False  # a graph's Turtle is TriG of its default graph
         return media, False
-
-    def _converted(self, form: str, asked: str, media: str, checked: Iterator[bytes]) -> QueryResponse:
-        """An answer read whole (within max_result_bytes and max_rows) and written in `media` by pyoxigraph."""
-        body = b"".join(checked)
-        try:
-            if form in ("CONSTRUCT", "DESCRIBE"):
-                out = serialize(parse(body, format=RDF_FORMATS[asked]), format=RDF_FORMATS[media])
-            else:
-                out = parse_query_results(body, format=RESULT_FORMATS[asked]).serialize(format=RESULT_FORMATS[media])
-        except SyntaxError as exc:
-            raise UpstreamError(f"the SPARQL server at {self.where} sent a malformed {asked} answer: {exc}") from exc
-        return QueryResponse(form, media, [out], len(out))  # type: ignore[arg-type]
 
     def _dataset(self, default_graphs: Sequence[str], named_graphs: Sequence[str], declared: bool,
                  deadline: _Deadline) -> list[tuple[str, str]]:
@@ -336,6 +443,8 @@ class RemoteStore:
             return []  # FROM / FROM NAMED in the query: the query's dataset, as the protocol says
         if self.flavour == "oxigraph":
             return [("union-default-graph", "")]
+        if self.endpoints().union_default:
+            return []
         graphs = self._user_graphs(deadline)
         return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
 
@@ -381,10 +490,10 @@ class RemoteStore:
             text = scanned.with_using(using_graphs, using_named_graphs)
         if base_iri:
             text = f"BASE {NamedNode(base_iri)}\n{text}"
-        deadline = _Deadline(min(timeout, self.timeout))
+        deadline = self._deadline(timeout)
         data = [("update", text)]
         try:
-            response = self._send("POST", self.endpoints().update, deadline, "apply the update", data=data)
+            response = self._send("POST", self.endpoints().update, deadline, "apply the update", write=True, data=data)
         except UpstreamError as exc:
             if exc.status == 504:
                 exc.message += "; it may or may not have applied the update"
@@ -411,7 +520,7 @@ class RemoteStore:
     def graph_exists(self, graph: str | None) -> bool:
         if graph is None:
             return True
-        deadline = _Deadline(self.timeout)
+        deadline = self._deadline()
         if self.flavour == "oxigraph":
             response = self._send("HEAD", self._gsp(), deadline, "answer", params=self._target(graph))
             response.close()
@@ -427,8 +536,8 @@ class RemoteStore:
         return _buffered("CONSTRUCT", media_type, self._graph_chunks(graph, media_type), self.settings.buffer_bytes)
 
     def _graph_chunks(self, graph: str | None, media_type: str) -> Iterator[bytes]:
-        deadline = _Deadline(self.timeout)
-        asked, convert = self._upstream_media("CONSTRUCT", media_type)
+        deadline = self._deadline()
+        asked, convert = self._graph_media(media_type)
         response = self._send("GET", self._gsp(), deadline, "answer", params=self._target(graph),
                               headers={"Accept": asked})
         if response.status_code == 404:
@@ -450,7 +559,7 @@ class RemoteStore:
         if self.flavour != "oxigraph":
             yield from self._dataset_by_graph(media_type)
             return
-        deadline = _Deadline(self.timeout)
+        deadline = self._deadline()
         response = self._send("GET", self._gsp(), deadline, "answer", headers={"Accept": media_type})
         if response.status_code >= 400:
             raise self._client_error(response, deadline, None)
@@ -467,9 +576,9 @@ class RemoteStore:
     def _write(self, method: str, graph: str | None, payloads: Sequence[Payload]) -> bool:
         """PUT or POST the payloads as one N-Triples body (one request, so one transaction upstream)."""
         body = _ntriples(payloads, graph)
-        deadline = _Deadline(self.timeout)
-        response = self._send(method, self._gsp(), deadline, "store the graph", params=self._target(graph),
-                              data=body, headers={"Content-Type": "application/n-triples"})
+        deadline = self._deadline()
+        response = self._send(method, self._gsp(), deadline, "store the graph", write=True,
+                              params=self._target(graph), data=body, headers={"Content-Type": "application/n-triples"})
         self._graphs = None
         response.close()
         if response.status_code >= 400:
@@ -483,8 +592,9 @@ class RemoteStore:
         return self._write("POST", graph, payloads)
 
     def graph_delete(self, graph: str | None) -> None:
-        deadline = _Deadline(self.timeout)
-        response = self._send("DELETE", self._gsp(), deadline, "delete the graph", params=self._target(graph))
+        deadline = self._deadline()
+        response = self._send("DELETE", self._gsp(), deadline, "delete the graph", write=True,
+                              params=self._target(graph))
         self._graphs = None
         response.close()
         if response.status_code == 404:
@@ -493,10 +603,10 @@ class RemoteStore:
             raise self._client_error(response, deadline, None)
 
     def named_graphs(self) -> list[str]:
-        return self._graph_list(_Deadline(self.timeout))
+        return self._graph_list(self._deadline())
 
     def triple_count(self) -> int:
-        deadline = _Deadline(self.timeout)
+        deadline = self._deadline()
         if self.flavour == "oxigraph":
             # Without union-default-graph the default graph is the real one: default + named = every quad.
             rows = self._select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",
@@ -548,16 +658,21 @@ class _Tee(io.RawIOBase):
 
 def _checked(chunks: Iterator[bytes], form: str, media: str, max_rows: int, rows_source: str, max_bytes: int,
              where: str) -> Iterator[bytes]:
-    """The chunks, passed on as pyoxigraph parses them: rows counted, bytes counted, syntax checked."""
+    """The chunks, passed on as pyoxigraph parses them: rows counted, bytes counted, syntax checked.
+
+    Past max_bytes nothing more is passed on, but the rows are still counted to the end: as in the
+    embedded store, whose engines count every row first, a result with too many rows says so, whatever
+    its size.
+    """
     tee = _Tee(chunks)
     rows_limit = f"the result has more than {max_rows} rows, the limit set by {rows_source}; add a LIMIT"
 
-    def limits(rows: int) -> None:
+    def passed(rows: int) -> list[bytes]:
+        """What has been read since the last call, or nothing once the answer is too large to keep."""
         if rows > max_rows:
             raise ResultTooLarge(rows_limit)
-        if tee.size > max_bytes:
-            raise ResultTooLarge(f"the result is larger than {max_bytes} bytes, the limit set by max_result_bytes; "
-                                 "add a LIMIT or select fewer variables")
+        seen = tee.take()
+        return [] if tee.size > max_bytes else seen
 
     try:
         if media == "text/csv":
@@ -565,28 +680,33 @@ def _checked(chunks: Iterator[bytes], form: str, media: str, max_rows: int, rows
             # as line breaks outside quotes (RFC 4180), less the header.
             counter = _CsvRows()
             for chunk in chunks:
+                tee.seen.append(chunk)
                 tee.size += len(chunk)
-                limits(counter.feed(chunk))
-                yield chunk
-            return
-        if form in ("CONSTRUCT", "DESCRIBE"):
-            items: Iterable[Any] = parse(tee, format=RDF_FORMATS[media])
+                yield from passed(counter.feed(chunk))
         else:
-            items = parse_query_results(tee, format=RESULT_FORMATS[media])
-        rows = 0
-        if form in ("SELECT", "CONSTRUCT", "DESCRIBE"):
-            for _ in items:  # type: ignore[union-attr]
-                rows += 1
-                limits(rows)
-                if tee.seen:
-                    yield from tee.take()
-        while tee.readinto(bytearray(CHUNK_BYTES)):
-            limits(rows)
-        yield from tee.take()
+            if form in ("CONSTRUCT", "DESCRIBE"):
+                items: Iterable[Any] = parse(tee, format=RDF_FORMATS[media])
+            else:
+                items = parse_query_results(tee, format=RESULT_FORMATS[media])
+            rows = 0
+            if form in ("SELECT", "CONSTRUCT", "DESCRIBE"):
+                for _ in items:  # type: ignore[union-attr]
+                    rows += 1
+                    yield from passed(rows)
+            while tee.readinto(bytearray(CHUNK_BYTES)):
+                pass
+            yield from passed(rows)
+        if tee.size > max_bytes:
+            raise ResultTooLarge(_too_many_bytes(max_bytes))
     except SyntaxError as exc:
         raise UpstreamError(f"the SPARQL server at {where} sent a malformed {media} answer: {exc}") from None
     finally:
         getattr(chunks, "close", lambda: None)()
+
+
+def _too_many_bytes(max_bytes: int) -> str:
+    return (f"the result is larger than {max_bytes} bytes, the limit set by max_result_bytes; "
+            "add a LIMIT or select fewer variables")
 
 
 class _CsvRows:
@@ -625,6 +745,21 @@ class _Stream:
         close = getattr(self.rest, "close", None)
         if close is not None:
             close()
+
+
+class _Spooled:
+    """An answer read whole and spooled; the WSGI server's close() drops the spool if it is not sent whole."""
+
+    def __init__(self, spool: IO[bytes]) -> None:
+        self.spool = spool
+
+    def __iter__(self) -> Iterator[bytes]:
+        with self.spool:
+            while chunk := self.spool.read(CHUNK_BYTES):
+                yield chunk
+
+    def close(self) -> None:
+        self.spool.close()
 
 
 def _buffered(form: str, media: str, chunks: Iterator[bytes], buffer_bytes: int) -> QueryResponse:
@@ -683,6 +818,22 @@ def _message(response: requests.Response, deadline: _Deadline, limit: int = 2000
     text = body.decode("utf-8", "replace").strip()
     # Virtuoso echoes the whole query after its message; the message is what says what to change.
     return text.split("\n\nSPARQL query:")[0].strip()
+
+
+def _dropped(exc: BaseException) -> bool:
+    """Whether a request failed on a connection the server had closed or reset (no answer came), rather
+    than finding no server (refused, unknown name) or timing out."""
+    seen: BaseException | None = exc
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
+        visited.add(id(seen))
+        if isinstance(seen, (ConnectionRefusedError, TimeoutError)):
+            return False
+        if isinstance(seen, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            return True  # http.client's RemoteDisconnected (closed without an answer) is a reset too
+        seen = seen.__cause__ or seen.__context__ or next(
+            (a for a in reversed(seen.args) if isinstance(a, BaseException)), None)
+    return False
 
 
 def _reason(exc: BaseException) -> str:

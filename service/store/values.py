@@ -9,7 +9,11 @@ The block goes first in the query's top-level WHERE group, so it is the leftmost
 OPTIONAL, MINUS and FILTER of that group: each of them sees the variable bound, as with a substitution.
 A trailing VALUES clause would not do: SPARQL 1.1 §18.2.4.3 joins it after grouping and aggregation,
 so a parameter used only inside the WHERE clause of an aggregate query would not restrict anything.
-What differs from a substitution is a subquery that does not project the variable: it does not see it.
+SPARQL evaluates every group from the inside out (§18.2.2), so a nested group that uses the variable,
+a subquery's WHERE, a UNION branch, an OPTIONAL, would not see the top-level block: its FILTER would
+find the variable unbound, and its patterns would match every value before the join narrowed them.
+Each such group therefore starts with the block too; that binds the variable to the same term in every
+scope that names it, which is what a substitution does.
 """
 from __future__ import annotations
 
@@ -45,12 +49,19 @@ def values_block(substitutions: Mapping[str, str]) -> str:
 
 
 def bind(query: str, substitutions: Mapping[str, str], scanned: SparqlText | None = None) -> str:
-    """The query with the substitutions bound by a VALUES block at the start of its WHERE group."""
+    """The query with the substitutions bound by a VALUES block at the start of its WHERE group, and of
+    every group inside it that names one of the variables."""
     if not substitutions:
         return query
     block = values_block(substitutions)
     scanned = scanned or SparqlText(query)
-    top = [t for t in scanned.tokens if t.depth == 0]
+    return _bind_top(_bind_nested(query, scanned, block, set(substitutions)), block)
+
+
+def _bind_top(query: str, block: str) -> str:
+    """The block first in the query's top-level WHERE group (which it gets even when it names none of
+    the variables: a substitution binds a projected variable the pattern does not use)."""
+    top = [t for t in SparqlText(query).tokens if t.depth == 0]
     form_at = next((i for i, t in enumerate(top) if t.kind == "name" and t.text.upper() in
                     ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")), None)
     if form_at is None:
@@ -68,6 +79,44 @@ def bind(query: str, substitutions: Mapping[str, str], scanned: SparqlText | Non
     # DESCRIBE <…> with no WHERE clause: give it one, before any solution modifier.
     position = next((t.start for t in rest if t.kind == "name" and t.text.upper() in _MODIFIERS), len(query))
     return f"{query[:position]} WHERE {{ {block} }} {query[position:]}"
+
+
+def _bind_nested(query: str, scanned: SparqlText, block: str, names: set[str]) -> str:
+    """The block first in every group below the top level that names one of the variables.
+
+    Not every `{` opens a group: a CONSTRUCT template, a VALUES data block and the braces around a
+    subquery (whose WHERE group is the one that gets the block) are left alone.
+    """
+    tokens = scanned.tokens
+    top_group: Token | None = None
+    template = values_data = False
+    starts: list[tuple[Token, bool]] = []  # open brackets: the token, and whether it opens a group
+    named: list[bool] = []  # per open bracket: whether a variable in `names` occurs inside it
+    inserts: list[int] = []
+    for token, following in zip(tokens, [*tokens[1:], None]):
+        if token.depth == 0 and token.is_("CONSTRUCT"):
+            template = following is not None and following.kind == "open" and following.text == "{"
+        elif token.is_("VALUES"):
+            values_data = True
+        elif token.kind == "var" and token.text[1:] in names:
+            named[:] = [True] * len(named)
+        elif token.kind == "open":
+            group = token.text == "{" and not template and not values_data
+            if token.text == "{":
+                template = values_data = False
+            if group and following is not None and following.is_("SELECT"):
+                group = False  # `{ SELECT … }`: the block goes in the subquery's own WHERE group
+            if group and top_group is None and token.depth == 0:
+                top_group = token
+            starts.append((token, group))
+            named.append(False)
+        elif token.kind == "close" and starts:
+            (opened, group), uses = starts.pop(), named.pop()
+            if group and uses and opened is not top_group:
+                inserts.append(opened.start + 1)
+    for position in sorted(inserts, reverse=True):
+        query = f"{query[:position]} {block} {query[position:]}"
+    return query
 
 
 def _after_group(tokens: list[Token]) -> list[Token]:

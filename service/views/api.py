@@ -13,7 +13,7 @@ from decimal import Decimal
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from pyoxigraph import Literal, NamedNode, QueryResultsFormat, parse_query_results
 
-from .. import negotiation, openapi
+from .. import negotiation, openapi, page_cache
 from ..catalog import RESERVED, Catalog, NamedQuery, load_catalog
 from ..errors import BadRequest
 from ..settings import Settings
@@ -61,6 +61,7 @@ def summary(query: NamedQuery) -> dict:
 
 
 @bp.get("/api/queries/<name>")
+@page_cache.cached
 def run(name: str) -> Response:
     query = catalog().get(name)
     s = settings()

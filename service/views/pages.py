@@ -16,7 +16,7 @@ from pyoxigraph import Triple
 
 from reformkg.graph.vocab import ONTOLOGY, OWL, PREFIXES, RDF, RDFS
 
-from .. import describe, i18n, negotiation, ontology_doc, representations, statistics
+from .. import describe, i18n, negotiation, ontology_doc, page_cache, representations, statistics
 from ..catalog import load_catalog
 from ..errors import NotAcceptable
 from ..links import prefixed
@@ -123,6 +123,7 @@ _META_NAMESPACES = (OWL.iri, RDFS.iri, RDF.iri)
 
 
 @bp.route("/")
+@page_cache.cached
 def landing() -> str:
     backend = current_app.extensions["reformkg.backend"]
     stats = statistics.compute(backend, current_app.config["REFORMKG"].base_iri)
@@ -195,6 +196,7 @@ def browser_redirect() -> Response | None:
 
 @bp.route("/ontology")
 @bp.route("/ontology.<ext>")
+@page_cache.cached
 def ontology(ext: str | None = None) -> Response:
     """The whole ontology graph: its documentation page, or the graph in an RDF syntax."""
     representations.known_suffix(ext, "/ontology")

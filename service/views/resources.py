@@ -14,7 +14,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from reformkg.graph.vocab import DCTERMS, OA, ONTOLOGY, RDF, RDFS, RKG, SKOS, XSD, Iris
 
-from .. import cors, describe, formatting, ontology_doc, provenance, representations
+from .. import cors, describe, formatting, ontology_doc, page_cache, provenance, representations
 from ..errors import NotFound
 from ..i18n import language, other, pick, translate
 from ..links import Site, prefixed
@@ -209,6 +209,7 @@ def not_found(iri: str, media_type: str) -> Response:
 
 
 @bp.route("/<path:path>")
+@page_cache.cached
 def resource(path: str) -> Response:
     asked = representations.requested("/" + path, request.headers.get("Accept"))
     iri = site().iri(asked.path)

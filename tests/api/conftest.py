@@ -1,28 +1,31 @@
 """Fixtures for the named-queries API and the exploration API: the app on the report's store.
 
 The app is built the way the service builds it (`create_app(load_settings(...))`) on the session's
-`data_dir`. The browser tests use the page tests' real server (`live_url`) and their Chromium settings;
-the browser itself is started per module and stopped after it, because Playwright's sync API allows one
-running instance per thread and the page tests keep theirs for the whole session.
+`report` on the backend under test (tests/conftest.py). The browser tests use the page tests' real
+server (`live_url`) and the session's Chromium.
 """
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from reformkg.service.app import create_app
-from reformkg.service.settings import load_settings
+from reformkg.service.settings import Settings, load_settings
 
+from ..conftest import Dataset
 from ..pages.conftest import live_url  # noqa: F401 (a fixture)
 
 BASE = "https://w3id.org/reformkg/"
 REPORT = BASE + "report/cq-civil-affairs-2022"
 
 
+def settings_for(report: Dataset, **changes) -> Settings:
+    """The settings the service would read for the report's store, with `changes` (and no environment)."""
+    return load_settings({"data_dir": report.data_dir, "store": report.store, **changes}, environ={})
+
+
 @pytest.fixture(scope="session")
-def api_app(data_dir: Path):
-    application = create_app(load_settings({"data_dir": data_dir}, environ={}))
+def api_app(report: Dataset):
+    application = create_app(settings_for(report))
     yield application
     application.extensions["reformkg.backend"].close()
 

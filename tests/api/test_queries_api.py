@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 from pyoxigraph import QueryResultsFormat, parse_query_results
@@ -12,11 +11,11 @@ from pyoxigraph import QueryResultsFormat, parse_query_results
 from reformkg.service.app import create_app
 from reformkg.service.catalog import load_catalog, parse_query_file
 from reformkg.service.errors import BadRequest
-from reformkg.service.settings import load_settings
-from reformkg.service.store.embedded import EmbeddedStore
+from reformkg.service.store import open_backend
 from reformkg.service.store.terms import parse_term
 
-from .conftest import BASE, answer, rows
+from ..conftest import Dataset
+from .conftest import BASE, answer, rows, settings_for
 
 
 class Recording:
@@ -34,18 +33,18 @@ class Recording:
 
 
 @pytest.fixture(scope="module")
-def recorded(data_dir: Path):
-    settings = load_settings({"data_dir": data_dir}, environ={})
-    backend = Recording(EmbeddedStore.open(settings))
+def recorded(report: Dataset):
+    settings = settings_for(report)
+    backend = Recording(open_backend(settings))
     application = create_app(settings, backend=backend)
     yield application.test_client(), backend
     backend.close()
 
 
 @pytest.fixture(scope="module")
-def capped(data_dir: Path):
+def capped(report: Dataset):
     """The app with max_result_rows = 10."""
-    application = create_app(load_settings({"data_dir": data_dir, "max_result_rows": 10}, environ={}))
+    application = create_app(settings_for(report, max_result_rows=10))
     yield application.test_client()
     application.extensions["reformkg.backend"].close()
 

@@ -1,14 +1,15 @@
 """Fixtures for the linked-data and page tests: the app on the report's store, a real server, Chromium.
 
-The store is the session's `data_dir` (the repository's report, built and installed once). The real
-server is `python -m reformkg.service serve` on a free port of 127.0.0.1, waited on until it answers;
-the browser is Debian's headless Chromium driven by Playwright, allowed to reach 127.0.0.1 only.
+The store is the session's `report` on the backend under test (tests/conftest.py): the repository's
+report built and installed once, or an Oxigraph server loaded with it. The real server is
+`python -m reformkg.service serve` (with `--store` for the remote backend) on a free port of
+127.0.0.1, waited on until it answers; the browser is Debian's headless Chromium driven by
+Playwright, allowed to reach 127.0.0.1 only.
 """
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,9 +21,8 @@ import pytest
 import requests
 
 from reformkg.service.app import create_app
-from reformkg.service.settings import Settings
 
-from ..conftest import ROOT
+from ..conftest import ROOT, Dataset, free_port
 
 BASE = "https://w3id.org/reformkg/"
 REPORT = BASE + "report/cq-civil-affairs-2022"
@@ -30,8 +30,8 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 SERVER_START_SECONDS = 60
 
 @pytest.fixture(scope="session")
-def app(data_dir: Path):
-    application = create_app(Settings(data_dir=data_dir))
+def app(report: Dataset):
+    application = create_app(report.settings())
     yield application
     application.extensions["reformkg.backend"].close()
 
@@ -41,22 +41,17 @@ def client(app):
     return app.test_client()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def live_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_url(report: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of `reformkg serve` running on the report's store, stopped at the end of the session."""
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("pages-server") / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFORMKG_")}
+    store = ("--store", report.store) if report.store else ()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "reformkg.service", "serve", "--data-dir", str(data_dir),
-             "--port", str(port), "--host", "127.0.0.1"],
+            [sys.executable, "-m", "reformkg.service", "serve", "--data-dir", str(report.data_dir),
+             "--port", str(port), "--host", "127.0.0.1", *store],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )
         url = f"http://127.0.0.1:{port}"

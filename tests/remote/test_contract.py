@@ -5,16 +5,18 @@ being the union of the named graphs), so both backends are held to one truth.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
-from pyoxigraph import (
-    BlankNode, NamedNode, QueryResultsFormat, RdfFormat, Variable, parse, parse_query_results,
-)
+from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, Variable, parse, parse_query_results
 
 from reformkg.service.catalog import load_catalog
 from reformkg.service.errors import BadRequest, NotAcceptable, NotFound, QuerySyntaxError, ResultTooLarge
 from reformkg.service.store.base import GRAPH_TYPES, RESULT_TYPES, Payload, QueryRequest
 from reformkg.service.store.formats import RDF_FORMATS, RESULT_FORMATS
 from reformkg.service.store.terms import parse_term
+
+from ..conftest import grounded
 
 RKG = "https://w3id.org/reformkg/ontology#"
 BASE = "https://w3id.org/reformkg/"
@@ -134,15 +136,35 @@ def test_a_literal_holding_query_syntax_stays_a_literal(backend):
     assert backend.triple_count() == before
 
 
+_CONCAT = re.compile(r'GROUP_CONCAT\(.*?;\s*separator\s*=\s*"([^"]*)"\s*\)\s+AS\s+\?(\w+)', re.S)
+
+
+def comparable(query: str, found: list[tuple], names: list[str]) -> list[str]:
+    """Rows as sorted text, each GROUP_CONCAT's parts sorted: SPARQL leaves their order to the engine,
+    and the in-memory copy an engine reads walks its indexes in another order than the files."""
+    separators = {name: sep for sep, name in _CONCAT.findall(query)}
+    out = []
+    for row in found:
+        cells = []
+        for name, term in zip(names, row):
+            if name in separators and term is not None:
+                term = sorted(term.value.split(separators[name]))
+            cells.append(repr(term))
+        out.append(" ".join(cells))
+    return sorted(out)
+
+
 def test_named_queries_with_their_example_parameters_agree_with_the_store(backend, store):
     catalog = load_catalog()
     checked = 0
     for named in catalog:
         substitutions = named.bind({p.name: [p.example] for p in named.parameters if p.example is not None})
-        expected = truth(store, named.text,
-                         substitutions={Variable(k): parse_term(v) for k, v in substitutions.items()})
+        expected = store.query(named.text, use_default_graph_as_union=True,
+                               substitutions={Variable(k): parse_term(v) for k, v in substitutions.items()})
+        names = [v.value for v in expected.variables]
+        want = comparable(named.text, [tuple(s[n] for n in names) for s in expected], names)
         got = rows(run(backend, named.text, substitutions=substitutions, max_rows=5000)[1])
-        assert sorted(map(repr, got)) == sorted(map(repr, expected)), named.name
+        assert comparable(named.text, got, names) == want, named.name
         checked += 1
     assert checked >= 9
 
@@ -164,16 +186,9 @@ def test_graph_get_of_an_absent_graph_is_not_found(backend):
         b"".join(backend.graph_get("http://example.org/no-such-graph", "text/turtle").body)
 
 
-def _grounded(quads) -> tuple[set, int]:
-    """The quads without blank nodes, and how many have one (their labels differ from store to store)."""
-    quads = set(quads)
-    grounded = {q for q in quads if not any(isinstance(t, BlankNode) for t in (q.subject, q.object))}
-    return grounded, len(quads) - len(grounded)
-
-
 def test_dataset_get_serialises_every_quad(backend, store):
     response = backend.dataset_get("application/n-quads")
-    assert _grounded(parse(b"".join(response.body), format=RdfFormat.N_QUADS)) == _grounded(store)
+    assert grounded(parse(b"".join(response.body), format=RdfFormat.N_QUADS)) == grounded(store)
 
 
 def test_a_syntax_error_reads_the_same_on_both(backend):

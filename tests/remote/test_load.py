@@ -6,6 +6,7 @@ from click.testing import CliRunner
 from reformkg.service.cli import main as cli
 from reformkg.service.store.remote import RemoteStore
 
+from ..conftest import free_port
 from .conftest import remote_settings
 
 
@@ -23,7 +24,6 @@ def test_load_publishes_every_graph_and_says_so(oxigraph, data_dir, store):
 
 
 def test_load_names_the_server_that_is_down(data_dir):
-    from .conftest import free_port
 
     result = CliRunner().invoke(cli, ["load", "--into", f"http://127.0.0.1:{free_port()}", "--data-dir", str(data_dir)])
     assert result.exit_code == 1

@@ -10,7 +10,9 @@ import http.server
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -19,15 +21,24 @@ from reformkg.service.errors import QuerySyntaxError, UpstreamError
 from reformkg.service.store.base import QueryRequest
 from reformkg.service.store.remote import RemoteStore
 
-from .conftest import remote_settings, start_oxigraph
+from ..conftest import free_port, start_oxigraph
+from .conftest import remote_settings
 
 JSON = "application/sparql-results+json"
 ONE_ROW = b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"http://a"}}]}}'
 DEADLINE = 1.5
 
 
+GRAPHS = b'{"head":{"vars":["g"]},"results":{"bindings":[' + b",".join(
+    b'{"g":{"type":"uri","value":"http://example.org/graph/%d"}}' % i for i in range(300)) + b"]}}"
+DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+[] a sd:Service ; sd:endpoint <> ; sd:feature sd:EmptyGraphs{} ."""
+
+
 class Misbehaving(http.server.BaseHTTPRequestHandler):
-    """`/<mode>/query`: answers as an Oxigraph server would, except in the way `mode` says."""
+    """`/<mode>/query`: answers as an Oxigraph server would, except in the way `mode` says; `/union/` and
+    `/plain/` are generic servers of 300 graphs, whose service description lists sd:UnionDefaultGraph
+    or not."""
 
     protocol_version = "HTTP/1.1"
 
@@ -35,12 +46,25 @@ class Misbehaving(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        self._answer(200, b"", "text/html")
+        mode = self.path.strip("/").split("/")[0]
+        if mode in ("union", "plain") and "text/turtle" in self.headers.get("Accept", ""):
+            union = " , sd:UnionDefaultGraph" if mode == "union" else ""
+            self._answer(200, DESCRIPTION.replace("{}", union).encode(), "text/turtle")
+        else:
+            self._answer(200, b"", "text/html")
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
         mode = self.path.strip("/").split("/")[0]
-        if mode == "slow":  # no answer before the deadline
+        self.server.requests.append(self.path)  # type: ignore[attr-defined]
+        self.server.forms.append(form)  # type: ignore[attr-defined]
+        self.served = getattr(self, "served", 0) + 1  # one handler per connection: requests on this one
+        if mode == "one-per-connection" and self.served > 1:
+            # A kept-alive connection the server closes just as the next request arrives: no answer.
+            self.close_connection = True
+        elif mode in ("union", "plain") and "GRAPH ?g" in form["query"][0]:
+            self._answer(200, GRAPHS)
+        elif mode == "slow":  # no answer before the deadline
             time.sleep(DEADLINE * 3)
             self._answer(200, ONE_ROW)
         elif mode == "trickle":  # headers at once, then one byte a while, for ever
@@ -91,13 +115,27 @@ class Misbehaving(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+@dataclass
+class Upstream:
+    """The misbehaving server: its URL (what it formats as), and the path and form of every POST it has had."""
+
+    url: str
+    requests: list[str]
+    forms: list[dict[str, list[str]]]
+
+    def __str__(self) -> str:
+        return self.url
+
+
 @pytest.fixture(scope="module")
-def misbehaving() -> Iterator[str]:
+def misbehaving() -> Iterator[Upstream]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Misbehaving)
     server.daemon_threads = True
+    server.requests, server.forms = [], []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    yield Upstream(f"http://127.0.0.1:{server.server_address[1]}",
+                   server.requests, server.forms)  # type: ignore[attr-defined]
     server.shutdown()
     server.server_close()
 
@@ -120,7 +158,6 @@ def test_a_server_that_answers_well_is_passed_through(misbehaving, tmp_path):
 
 
 def test_a_server_that_is_down_is_502_connection_refused(tmp_path):
-    from .conftest import free_port
 
     error, elapsed = fails(backend_for(f"http://127.0.0.1:{free_port()}", tmp_path))
     assert error.status == 502 and "did not answer: connection refused" in error.message
@@ -147,6 +184,34 @@ def test_garbage_is_502_malformed(misbehaving, tmp_path):
 def test_an_answer_of_the_wrong_type_is_502(misbehaving, tmp_path):
     error, _ = fails(backend_for(f"{misbehaving}/wrong-type", tmp_path))
     assert error.status == 502 and "answered text/html where application/sparql-results+json was asked" in error.message
+
+
+def test_a_pooled_connection_the_server_has_closed_is_asked_again_on_a_fresh_one(misbehaving, tmp_path):
+    backend = backend_for(f"{misbehaving}/one-per-connection", tmp_path)
+    for _ in range(3):
+        started = time.monotonic()
+        response = backend.query(QueryRequest("SELECT ?s WHERE { ?s ?p ?o }", accept=JSON))
+        assert b"".join(response.body) == ONE_ROW
+        assert time.monotonic() - started < DEADLINE / 2  # at once, not at the deadline
+
+
+def test_a_write_goes_on_a_connection_of_its_own_and_is_sent_once(misbehaving, tmp_path):
+    backend = backend_for(f"{misbehaving}/one-per-connection", tmp_path)
+    b"".join(backend.query(QueryRequest("SELECT ?s WHERE { ?s ?p ?o }", accept=JSON)).body)  # a pooled connection
+    seen = len(misbehaving.requests)
+    backend.update("INSERT DATA { <http://a> <http://b> <http://c> }", timeout=DEADLINE)
+    backend.update("INSERT DATA { <http://a> <http://b> <http://d> }", timeout=DEADLINE)
+    assert misbehaving.requests[seen:] == ["/one-per-connection/update"] * 2
+
+
+@pytest.mark.parametrize("mode, named", [("union", 0), ("plain", 300)])
+def test_a_server_whose_default_graph_is_the_union_is_not_sent_every_graph(misbehaving, tmp_path, mode, named):
+    backend = RemoteStore(remote_settings(f"{misbehaving}/{mode}/sparql", tmp_path))  # flavour: generic
+    seen = len(misbehaving.forms)
+    assert b"".join(backend.query(QueryRequest("SELECT ?s WHERE { ?s ?p ?o }", accept=JSON)).body) == ONE_ROW
+    sent = misbehaving.forms[seen:]
+    assert len(sent) == (2 if named else 1)  # the graphs are asked for first where they must be named
+    assert len(sent[-1].get("default-graph-uri", [])) == named
 
 
 def test_a_500_is_502_with_the_upstream_status_and_message(misbehaving, tmp_path):
@@ -176,13 +241,12 @@ def test_a_connection_closed_mid_body_is_502(misbehaving, tmp_path):
     assert error.status == 502 and "broke off its answer" in error.message
 
 
-def test_a_cut_after_the_status_was_sent_ends_the_stream_with_the_error(misbehaving, tmp_path):
+def test_a_cut_late_in_an_answer_larger_than_the_buffer_is_502_before_the_status(misbehaving, tmp_path):
+    """The answer is read whole before the status, as the embedded store does: never a 200 cut short."""
     backend = backend_for(f"{misbehaving}/cut-late", tmp_path, buffer_bytes=100)
-    response = backend.query(QueryRequest("SELECT ?s WHERE { ?s ?p ?o }", accept=JSON))
-    assert response.length is None  # streaming: the status is already decided
-    with pytest.raises(UpstreamError, match="broke off its answer"):
-        for _ in response.body:
-            pass
+    with pytest.raises(UpstreamError, match="broke off its answer") as caught:
+        backend.query(QueryRequest("SELECT ?s WHERE { ?s ?p ?o }", accept=JSON))
+    assert caught.value.status == 502
 
 
 def test_the_app_answers_upstream_failures_as_errors(misbehaving, tmp_path):
@@ -193,6 +257,7 @@ def test_the_app_answers_upstream_failures_as_errors(misbehaving, tmp_path):
         response = app.test_client().get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"},
                                          headers={"Accept": "application/json"})
         assert response.status_code == status, (mode, response.data)
+        assert response.json["error"] == {502: "bad gateway", 503: "overloaded", 504: "gateway timeout"}[status]
         assert response.json["message"].startswith("the SPARQL server at http://127.0.0.1:")
         assert time.monotonic() - started < DEADLINE + 1
 

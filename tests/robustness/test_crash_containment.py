@@ -6,6 +6,8 @@ nesting check refuses the deeply bracketed ones in the web process (400); the ot
 whose jobs run on a 256 MB stack, so they are evaluated until the deadline (503). Two queries that
 still kill an engine, a 300,000-deep negation (past even that stack) and an ORDER BY over a cross join
 (past max_engine_bytes), get 500 and a fresh engine; a client asking meanwhile is answered as usual.
+
+Embedded only: what crashes is the embedded store's engine process.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ import pytest
 
 from ..service.test_server import process_tree, query_engines
 from .conftest import ITEM_1, assert_clear, open_fds, post_query, settle
+
+pytestmark = pytest.mark.embedded_only
 
 P = "<http://example.org/value>"
 SHAPES = {
@@ -45,6 +49,7 @@ STILL_CRASHING = {
 ENGINE_FAILED = "the query engine failed on this query"
 IN_PROCESS = """import sys, threading
 from pyoxigraph import Store
+
 query = sys.stdin.read()
 threading.stack_size(2 * 1024 * 1024)  # Rust's default for a spawned thread, as in Oxigraph's server
 thread = threading.Thread(target=lambda: list(Store().query(query)))

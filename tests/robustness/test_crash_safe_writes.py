@@ -3,6 +3,8 @@ the store opens cleanly afterwards; a rebuild swaps datasets whole, even when it
 
 The server is killed with its whole process group (web process and engines) at moments chosen from
 the writer engine's CPU: before it starts, while it applies the write, and after the acknowledgement.
+
+Embedded only: the embedded store's writer, snapshots and rebuilds.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ import requests
 
 from ..service.conftest import AUTH, SAMPLE_GRAPH, SAMPLE_SIZE, make_data_dir, sample_nquads
 from ..service.test_server import cpu_seconds, process_tree
+
+pytestmark = pytest.mark.embedded_only
 
 WRITES = {"REFORMKG_QUERY_TIMEOUT": "60", "REFORMKG_MAX_BODY_BYTES": "20000000"}
 VALUE = "<http://example.org/value>"

@@ -4,6 +4,9 @@ Hypothesis sends a real server (the reform dataset, tiny limits, writes allowed:
 random and mutated SPARQL in every protocol shape, and random values for the named queries' parameters.
 Whatever it sends, the answer is never a 5xx other than a 503 for a query stopped at its deadline, and
 never shows a stack trace, an OS error or a server path.
+
+Embedded only: a runaway text is stopped here by killing its engine; sent on to an Oxigraph server it
+would run there until the server's own timeout, starving the tests that come after.
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from hypothesis import strategies as st
 
 from ..service.conftest import AUTH
 from .conftest import assert_sane
+
+pytestmark = pytest.mark.embedded_only
 
 # No explain phase: it imports libcst, whose import warns, and warnings are errors here.
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow],

@@ -1,7 +1,10 @@
 """The status is decided before the first byte: an answer up to buffer_bytes is complete before 200 is
 sent, so a timeout or a failure is a real 503, 500 or 400, never a truncated 200. A larger answer is
 streamed; a failure then closes the connection without the chunked body's end, so that no client can
-take what it got for the whole answer."""
+take what it got for the whole answer.
+
+Embedded only: the failures are the embedded engines' (deadlines, deaths, memory caps).
+"""
 from __future__ import annotations
 
 import json
@@ -19,6 +22,8 @@ import requests
 from ..service.conftest import RUNAWAY, make_data_dir, sample_nquads
 from ..service.test_server import cpu_seconds, query_engines
 from .conftest import ITEM_1, REACHES_ENGINE, assert_clear, post_query, settle
+
+pytestmark = pytest.mark.embedded_only
 
 
 def pairs(below: int) -> str:

@@ -1,5 +1,8 @@
 """Every runaway query is stopped at its deadline, including those that never yield a row, and its CPU
-is free right after; the deadline is the configured one (query_timeout, 2 s here) or the request's."""
+is free right after; the deadline is the configured one (query_timeout, 2 s here) or the request's.
+
+Embedded only: the runaway's engine process is killed to free its CPU.
+"""
 from __future__ import annotations
 
 import threading
@@ -12,6 +15,8 @@ import requests
 from ..service.conftest import RUNAWAY
 from ..service.test_server import process_tree, query_engines
 from .conftest import ITEM_1, assert_clear, open_fds, post_query, settle
+
+pytestmark = pytest.mark.embedded_only
 
 RUNAWAYS = {
     # Oxigraph's own server sends 200 before the first row, so when it gives up on this one the

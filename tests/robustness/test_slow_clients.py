@@ -5,6 +5,9 @@ and bodies sent a byte at a time, bodies shorter than their Content-Length, cont
 codings the service does not read, and clients that never read their answer. Each gets a clear
 status (400, 408, 413, 415, 501) or is closed, within about client_timeout, while a bystander asking a
 known question is answered as usual.
+
+Embedded only: slow clients are the web server's concern, whatever the store behind it; the bystander
+counts on the embedded engines' answer times.
 """
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ import pytest
 
 from ..service.test_server import process_tree
 from .conftest import CLIENT_TIMEOUT, ITEM_1, THREADS, TRACES, Bystander, open_fds, settle
+
+pytestmark = pytest.mark.embedded_only
 
 ASK = b"ASK { ?s ?p ?o }"
 QUERY_HEAD = b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"

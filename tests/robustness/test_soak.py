@@ -1,12 +1,19 @@
 """The soak (benchmarks/soak.py) in its quick mode: 20 s of 32 connections of good, bad and runaway
-requests, with the same invariants as the 10-minute run (results in benchmarks/results/soak.md)."""
+requests, with the same invariants as the 10-minute run (results in benchmarks/results/soak.md).
+
+Embedded only: its runaway requests are stopped by killing engine processes.
+"""
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
 
+import pytest
+
 from ..conftest import ROOT
+
+pytestmark = pytest.mark.embedded_only
 
 
 def test_twenty_seconds_of_mixed_load_keep_every_invariant(data_dir, tmp_path):

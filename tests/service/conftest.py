@@ -1,14 +1,15 @@
-"""Fixtures for the service: small on-disk stores, the app under Flask's test client, real servers.
+"""Fixtures for the service: small stores, the app under Flask's test client, real servers.
 
-Every limit is tiny here (2 s query timeout, 1000 rows, a 4 KiB buffer) so that the limits are
-exercised by small data. Servers are real `reformkg serve` processes on 127.0.0.1, each waited on
-until /healthz answers and stopped at teardown.
+The stores hold the sample data on the backend under test (tests/conftest.py's `backend_kind`): an
+on-disk store in a data directory, or a real Oxigraph server loaded with the same quads. Every limit
+is tiny here (2 s query timeout, 1000 rows, a 4 KiB buffer) so that the limits are exercised by small
+data. Servers are real `reformkg serve` processes on 127.0.0.1 (with `--store` on the remote
+backend), each waited on until /healthz answers and stopped at teardown.
 """
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +21,8 @@ import requests
 
 from reformkg.service.app import create_app
 from reformkg.service.settings import Settings
-from reformkg.service.store.install import install
+
+from ..conftest import Dataset, free_port, make_data_dir
 
 HERE = Path(__file__).resolve().parent
 W3C = HERE / "w3c"
@@ -33,6 +35,8 @@ SAMPLE_SIZE = 300
 RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 LIMITS = {"query_timeout": 2.0, "max_result_rows": 1000, "max_result_bytes": 200_000, "buffer_bytes": 4096,
           "max_query_length": 5000, "max_body_bytes": 100_000, "max_nesting": 40, "query_workers": 2}
+UPSTREAM_TIMEOUT = 3.0
+"""The remote backend's Oxigraph servers stop a query after this long: soon after the service gives up."""
 
 
 def w3c_nquads() -> str:
@@ -54,15 +58,6 @@ def sample_nquads() -> str:
     return "\n".join(lines) + "\n" + w3c_nquads()
 
 
-def make_data_dir(directory: Path, nquads: str) -> Path:
-    """A data directory with `nquads` installed by store/install.py, as `reformkg build` does."""
-    dataset = directory / "dataset" / "reformkg.nq"
-    dataset.parent.mkdir(parents=True)
-    dataset.write_text(nquads, encoding="utf-8")
-    install(dataset, directory)
-    return directory
-
-
 def settings_for(data_dir: Path, **changes) -> Settings:
     return Settings(data_dir=data_dir, **{**LIMITS, "update_token": TOKEN, **changes})
 
@@ -74,9 +69,15 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app(sample_dir: Path):
+def sample(backend_kind: str, sample_dir: Path, datasets) -> Dataset:
+    """The sample data on the backend under test, shared by the session: tests must not write to it."""
+    return Dataset(sample_dir) if backend_kind == "embedded" else datasets(sample_nquads(), UPSTREAM_TIMEOUT)
+
+
+@pytest.fixture(scope="session")
+def app(sample: Dataset):
     """The app on the sample store, read-only (no token): writes are refused."""
-    application = create_app(settings_for(sample_dir, update_token=None))
+    application = create_app(sample.settings(**LIMITS))
     yield application
     application.extensions["reformkg.backend"].close()
 
@@ -87,11 +88,13 @@ def client(app):
 
 
 @pytest.fixture(scope="module")
-def writable_app(tmp_path_factory: pytest.TempPathFactory):
+def writable_app(datasets):
     """An app with a token on a store of its own, for one test module's writes."""
-    application = create_app(settings_for(make_data_dir(tmp_path_factory.mktemp("writable"), sample_nquads())))
+    dataset = datasets(sample_nquads(), UPSTREAM_TIMEOUT)
+    application = create_app(dataset.settings(**LIMITS, update_token=TOKEN))
     yield application
     application.extensions["reformkg.backend"].close()
+    dataset.close()
 
 
 @pytest.fixture()
@@ -102,21 +105,17 @@ def writer(writable_app):
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
-    """`reformkg serve` in a subprocess, configured by flags, environment and an optional config file."""
+    """`reformkg serve` in a subprocess, configured by flags, environment and an optional config file;
+    on the data directory's store, or with `store` the remote SPARQL server at that URL."""
 
-    def __init__(self, data_dir: Path, log: Path, *, env: dict[str, str] | None = None,
+    def __init__(self, data_dir: Path, log: Path, *, store: str | None = None, env: dict[str, str] | None = None,
                  args: tuple[str, ...] = (), unset: tuple[str, ...] = ()) -> None:
         self.data_dir, self.log_path = data_dir, log
         limits = {f"REFORMKG_{k.upper()}": str(v) for k, v in LIMITS.items() if k not in unset}
-        self.env = {**os.environ, **limits, "REFORMKG_UPDATE_TOKEN": TOKEN, "REFORMKG_THREADS": "4", **(env or {})}
-        self.args = args
+        self.env = {**os.environ, **limits, "REFORMKG_UPDATE_TOKEN": TOKEN, "REFORMKG_THREADS": "4",
+                    "REFORMKG_WORKERS": "1", **(env or {})}  # one web worker: tests count its engines
+        self.args = args + (("--store", store) if store else ())
         self.process: subprocess.Popen | None = None
         self.port = 0
 
@@ -180,6 +179,7 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 
 
 @pytest.fixture(scope="session")
-def server(server_factory, tmp_path_factory) -> Server:
+def server(server_factory, datasets) -> Server:
     """A real server on a sample store of its own, with the update token."""
-    return server_factory(make_data_dir(tmp_path_factory.mktemp("served"), sample_nquads()))
+    dataset = datasets(sample_nquads(), UPSTREAM_TIMEOUT)
+    return server_factory(dataset.data_dir, store=dataset.store)

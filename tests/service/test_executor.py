@@ -1,4 +1,7 @@
-"""Queries run in engine processes that are killed at the deadline, replaced, and free their CPU."""
+"""Queries run in engine processes that are killed at the deadline, replaced, and free their CPU.
+
+Embedded only: the executor and its engine processes are the embedded store's.
+"""
 from __future__ import annotations
 
 import http.server
@@ -16,6 +19,8 @@ from reformkg.service.store.base import QueryRequest
 from reformkg.service.store.embedded import EmbeddedStore
 
 from .conftest import RUNAWAY, SAMPLE_SIZE, settings_for
+
+pytestmark = pytest.mark.embedded_only
 
 ALL = "SELECT * { ?s ?p ?o }"
 

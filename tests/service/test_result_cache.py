@@ -1,10 +1,17 @@
-"""The result cache: repeated queries are answered from it, and never from an older snapshot."""
+"""The result cache: repeated queries are answered from it, and never from an older snapshot.
+
+Embedded only: the cache is keyed by the embedded store's snapshot generation.
+"""
 from __future__ import annotations
+
+import pytest
 
 from reformkg.service.store.base import QueryRequest, QueryResponse
 from reformkg.service.store.cache import CachingBackend, ResultCache
 
 from .conftest import TOKEN
+
+pytestmark = pytest.mark.embedded_only
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -179,7 +179,9 @@ def test_rdflib_sparqlstore_reads_and_sparqlupdatestore_writes(server):
             "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <http://example.org/g/rdflib> { ?s ?p ?o } }"))
 
 
+@pytest.mark.embedded_only
 def test_a_runaway_query_gets_503_at_the_deadline_and_leaves_no_cpu_burning(server):
+    """Embedded only: the query engine process is killed at the deadline and replaced."""
     before = query_engines(server)
     started = time.monotonic()
     response = sparql(server, params={"query": RUNAWAY})
@@ -204,7 +206,10 @@ def test_a_runaway_query_gets_503_at_the_deadline_and_leaves_no_cpu_burning(serv
     assert sparql(server, params={"query": "ASK {}"}).json()["boolean"] is True
 
 
+@pytest.mark.embedded_only
 def test_a_runaway_update_gets_503_and_changes_nothing(server):
+    """Embedded only: the writer engine is stopped at the deadline; a remote server runs an update it was
+    sent to its end, so the service cannot promise that nothing changed."""
     runaway = ("INSERT { GRAPH <http://example.org/g/runaway> { <http://x> <http://n> ?n } } WHERE { "
                "SELECT (COUNT(*) AS ?n) { GRAPH ?w { ?a ?b ?c } GRAPH ?x { ?d ?e ?f } GRAPH ?y { ?g ?h ?i } "
                "GRAPH ?z { ?j ?k ?l } } }")
@@ -230,8 +235,10 @@ def test_every_request_is_in_the_access_log_as_a_json_line(server):
     assert line["status"] == 200 and line["path"] == "/sparql" and line["duration_ms"] > 0
 
 
+@pytest.mark.embedded_only
 def test_writes_with_the_token_survive_a_crash_and_restart_and_without_it_nothing_changes(
         server_factory, tmp_path_factory):
+    """Embedded only: the on-disk store's crash-safe writes (a remote server keeps writes by itself)."""
     data_dir = make_data_dir(tmp_path_factory.mktemp("durable"), sample_nquads())
     first = server_factory(data_dir)
     graph = {"graph": "http://example.org/g/durable"}
@@ -259,11 +266,12 @@ def test_writes_with_the_token_survive_a_crash_and_restart_and_without_it_nothin
     assert "SPARQL11Update" not in sparql(second, headers={"Accept": "text/turtle"}).text
 
 
-def test_settings_come_from_flags_then_environment_then_the_config_file(server_factory, tmp_path_factory, sample_dir):
+def test_settings_come_from_flags_then_environment_then_the_config_file(server_factory, tmp_path_factory, sample):
     config = tmp_path_factory.mktemp("config") / "reformkg.toml"
     config.write_text("max_result_rows = 5\nmax_query_length = 100\nmax_nesting = 7\n", encoding="utf-8")
-    server = server_factory(sample_dir, env={"REFORMKG_MAX_RESULT_ROWS": "4", "REFORMKG_MAX_QUERY_LENGTH": "200",
-                                             "REFORMKG_UPDATE_TOKEN": ""},
+    server = server_factory(sample.data_dir, store=sample.store,
+                            env={"REFORMKG_MAX_RESULT_ROWS": "4", "REFORMKG_MAX_QUERY_LENGTH": "200",
+                                 "REFORMKG_UPDATE_TOKEN": ""},
                             args=("--config", str(config), "--set", "max_result_rows=3"),
                             unset=("max_result_rows", "max_query_length", "max_nesting"))
     rows = sparql(server, params={"query": "SELECT * { ?s ?p ?o }"})

@@ -1,4 +1,7 @@
-"""Readers open immutable snapshots; writes are whole, durable and visible once acknowledged."""
+"""Readers open immutable snapshots; writes are whole, durable and visible once acknowledged.
+
+Embedded only: snapshots and the writer process are how the embedded store reads and writes.
+"""
 from __future__ import annotations
 
 import os
@@ -16,6 +19,8 @@ from reformkg.service.store.embedded import EmbeddedStore
 from reformkg.service.store.install import current_store
 
 from .conftest import SAMPLE_SIZE, make_data_dir, sample_nquads, settings_for
+
+pytestmark = pytest.mark.embedded_only
 
 COUNT = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
 

@@ -6,7 +6,7 @@ import pytest
 import requests
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
 
-from .conftest import AUTH, W3C, make_data_dir, w3c_nquads
+from .conftest import AUTH, UPSTREAM_TIMEOUT, W3C, w3c_nquads
 from .w3c_manifest import entries, load, run
 
 PROTOCOL = W3C / "protocol" / "manifest.ttl"
@@ -19,8 +19,12 @@ RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 @pytest.fixture(scope="module")
-def w3c_server(server_factory, tmp_path_factory):
-    return server_factory(make_data_dir(tmp_path_factory.mktemp("w3c"), w3c_nquads()))
+def w3c_server(server_factory, datasets):
+    dataset = datasets(w3c_nquads(), UPSTREAM_TIMEOUT)
+    server = server_factory(dataset.data_dir, store=dataset.store)
+    yield server
+    server.stop()
+    dataset.close()
 
 
 def reset(server, graph_data) -> None:
