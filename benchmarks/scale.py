@@ -10,6 +10,7 @@ remote one by the backend's deadline). Writes scale.json, scale.md and scale.png
 
     python benchmarks/scale.py --sizes 100000 1000000 --work /tmp/rkg-scale
     python benchmarks/scale.py --sizes 10000000 --work /tmp/rkg-scale   # merges into scale.json
+    python benchmarks/scale.py --sizes 10000000 --sides embedded        # re-measures one side only
 
 Extra dependency: matplotlib (for the plot).
 """
@@ -177,7 +178,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_size(size: int, work: Path, runs: int, budget: float, cap: float) -> dict:
+def run_size(size: int, work: Path, runs: int, budget: float, cap: float,
+             sides: tuple[str, ...] = ("embedded", "server"), previous: dict | None = None) -> dict:
     from generate import generate
 
     work.mkdir(parents=True, exist_ok=True)
@@ -186,10 +188,18 @@ def run_size(size: int, work: Path, runs: int, budget: float, cap: float) -> dic
         started = time.monotonic()
         info = generate(size, nquads)
         print(f"  generated {info} in {time.monotonic() - started:.0f} s", flush=True)
-    record: dict = {"size": size, "file_bytes": nquads.stat().st_size}
+    record: dict = {**(previous or {}), "size": size, "file_bytes": nquads.stat().st_size}
     jobs = workload()
+    if "embedded" in sides:
+        _measure_embedded_side(record, size, nquads, work, jobs, runs, budget, cap)
+    if "server" in sides:
+        _measure_server_side(record, size, nquads, work, jobs, runs, budget, cap)
+    return record
 
-    # Embedded: bulk load in a child process, so its peak memory is its own.
+
+def _measure_embedded_side(record: dict, size: int, nquads: Path, work: Path, jobs: dict, runs: int,
+                           budget: float, cap: float) -> None:
+    # Bulk load in a child process, so its peak memory is its own.
     store_dir = work / f"embedded-{size}"
     shutil.rmtree(store_dir, ignore_errors=True)
     context = multiprocessing.get_context("spawn")
@@ -204,7 +214,12 @@ def run_size(size: int, work: Path, runs: int, budget: float, cap: float) -> dic
                           "disk_bytes": du(store_dir), "load_peak_rss_kib": usage.ru_maxrss}
     print(f"  embedded load: {record['embedded']}", flush=True)
     record["embedded"]["queries"] = measure_embedded(store_dir, jobs, runs, budget, cap)
+    shutil.rmtree(store_dir, ignore_errors=True)
 
+
+def _measure_server_side(record: dict, size: int, nquads: Path, work: Path, jobs: dict, runs: int,
+                         budget: float, cap: float) -> None:
+    triples = record["triples"]
     # Oxigraph server: its bulk loader, then the server on the same directory.
     server_dir = work / f"server-{size}"
     shutil.rmtree(server_dir, ignore_errors=True)
@@ -232,9 +247,7 @@ def run_size(size: int, work: Path, runs: int, budget: float, cap: float) -> dic
     finally:
         server.kill()
         server.wait()
-    shutil.rmtree(store_dir, ignore_errors=True)
     shutil.rmtree(server_dir, ignore_errors=True)
-    return record
 
 
 def write_results(records: dict[str, dict], results: Path) -> None:
@@ -307,12 +320,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10, help="most runs per query")
     parser.add_argument("--budget", type=float, default=10.0, help="seconds of runs per query, after which it stops")
     parser.add_argument("--cap", type=float, default=60.0, help="seconds one run may take before it is stopped")
+    parser.add_argument("--sides", nargs="+", choices=["embedded", "server"], default=["embedded", "server"],
+                        help="measure only these; the other side's figures for the size are kept from scale.json")
     args = parser.parse_args()
     path = args.results / "scale.json"
     records = json.loads(path.read_text()) if path.exists() else {}
     for size in args.sizes:
         print(f"size {size}", flush=True)
-        records[str(size)] = run_size(size, args.work, args.runs, args.budget, args.cap)
+        records[str(size)] = run_size(size, args.work, args.runs, args.budget, args.cap, tuple(args.sides),
+                                      records.get(str(size)))
         write_results(records, args.results)
 
 

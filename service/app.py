@@ -35,6 +35,7 @@ def create_app(settings: Settings, backend=None) -> Flask:
         backend = open_backend(settings)
     app.extensions["reformkg.backend"] = backend
     page_cache.install(app, backend)
+    _label_index(app, settings, backend)
     app.wsgi_app = bodies.BufferedBody(app.wsgi_app, settings.max_body_bytes, settings.client_timeout)
     accesslog.install(app)
     cors.install(app)
@@ -42,6 +43,19 @@ def create_app(settings: Settings, backend=None) -> Flask:
     for bp in blueprints():
         app.register_blueprint(bp)
     return app
+
+
+def _label_index(app: Flask, settings: Settings, backend) -> None:
+    """The embedded store's label index (textindex.py), rebuilt in the background after every write
+    so that searches scan only until it is; none over a remote store (search.py says why)."""
+    if settings.store or not hasattr(backend, "on_written"):
+        return
+    from . import textindex
+    from .store import snapshots
+
+    index = textindex.LabelIndex(settings.data_dir)
+    app.extensions["reformkg.textindex"] = index
+    backend.on_written.append(lambda: index.build_soon(snapshots.generation(settings.data_dir) or ""))
 
 
 def _register_errors(app: Flask) -> None:

@@ -1,14 +1,20 @@
 """Label search: resources ranked by how well one of their labels matches a text.
 
-Callers use `search` and `Hit` only. Today it runs the named query `queries/label-search.rq`, which
-scans every rdfs:label, skos:prefLabel, skos:altLabel and dcterms:title and ranks a resource by its
+Callers use `search` and `Hit` only. The ranking is the named query `queries/label-search.rq`'s: it
+reads every rdfs:label, skos:prefLabel, skos:altLabel and dcterms:title and ranks a resource by its
 best label: the whole label (exact) > its start (prefix) > a whole word (English) > anywhere
-(substring, which is how Chinese matches), shorter labels first. A text index kept with the store
-will replace that scan behind the same interface.
+(substring, which is how Chinese matches), then by its shortest matching label, then by IRI; case
+does not matter.
+
+On the embedded store the answer comes from the label index of the snapshot a query would read
+(textindex.py), milliseconds at millions of triples where the scan takes seconds; until that
+snapshot's index is built (just after a write) the query scans, which gives the same answer slower.
+Over a remote store (`store`) it always scans: other clients write to that server, so no index kept
+here could follow it. Either way the labels that matched are listed shortest first.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .catalog import load_catalog
 from .errors import BadRequest
@@ -16,10 +22,12 @@ from .links import Site
 from .nodes import describe
 from .store.base import Backend
 from .store.select import select
+from .textindex import KEPT, LANGUAGES, MATCHES, LabelIndex, Ranked
 
 DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
-LANGUAGES = ("zh", "en")
+MAX_LIMIT = KEPT
+"""The index keeps that many resources of each kind (textindex.py), so it is the most a search gives."""
+SEPARATOR = " | "
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,7 @@ class Hit:
     label: str
     """The resource's label in the display language."""
     matched: str
-    """The labels that matched, joined with ' | '."""
+    """The labels that matched, shortest first, joined with ' | '."""
     match: str
     """exact, prefix, word or substring: the best of its labels."""
     score: int
@@ -37,8 +45,9 @@ class Hit:
 
 
 def search(backend: Backend, text: str, *, site: Site, lang: str | None = None, limit: int = DEFAULT_LIMIT,
-           timeout: float = 30.0) -> list[Hit]:
-    """The `limit` best matches for `text`, in labels of language `lang` (any when None).
+           timeout: float = 30.0, index: LabelIndex | None = None) -> list[Hit]:
+    """The `limit` best matches for `text`, in labels of language `lang` (any when None), from `index`
+    when it has the current snapshot's, else by scanning.
 
     Raises BadRequest for an empty text, an unknown language or a limit out of 1..MAX_LIMIT.
     """
@@ -49,12 +58,31 @@ def search(backend: Backend, text: str, *, site: Site, lang: str | None = None, 
         raise BadRequest(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     if not 1 <= limit <= MAX_LIMIT:
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    found = index.lookup(text, lang, limit) if index is not None else None
+    if found is None:
+        found = scan(backend, text, lang=lang, limit=limit, timeout=timeout)
+    # The index knows how to show its resources, all but a rare few; the scan knows none.
+    info = describe(backend, [r.iri for r in found if r.names is None], timeout=timeout, max_rows=limit * 50)
+    found = [r if r.names is not None else replace(r, names={language: info[r.iri].label(language)
+                                                             for language in LANGUAGES},
+                                                   display_class=info[r.iri].display_class())
+             for r in found]
+    shown = lang or ("en" if text.isascii() else "zh")
+    return [Hit(iri=r.iri, label=r.names[shown], matched=matched(r.labels), match=MATCHES[r.score], score=r.score,
+                display_class=r.display_class, page=site.href(r.iri))
+            for r in found]
+
+
+def scan(backend: Backend, text: str, *, lang: str | None, limit: int, timeout: float) -> list[Ranked]:
+    """The answer of label-search.rq, which reads every label in the store."""
     query = load_catalog().get("label-search")
     substitutions = query.bind({"q": [text], "lang": [lang] if lang else []})
     rows = select(backend, query.paged(limit, 0), substitutions, timeout=timeout, max_rows=limit)
-    info = describe(backend, [r["resource"].value for r in rows], timeout=timeout, max_rows=limit * 50)
-    shown = lang or ("en" if text.isascii() else "zh")
-    return [Hit(iri=r["resource"].value, label=info[r["resource"].value].label(shown), matched=r["labels"].value,
-                match=r["match"].value, score=int(r["score"].value),
-                display_class=info[r["resource"].value].display_class(), page=site.href(r["resource"].value))
-            for r in rows]
+    return [Ranked(r["resource"].value, int(r["score"].value), int(r["length"].value),
+                   tuple(r["labels"].value.split(SEPARATOR))) for r in rows]
+
+
+def matched(labels: tuple[str, ...]) -> str:
+    """Labels joined with ' | ', shortest first. The query's GROUP_CONCAT joins them in no set order,
+    so they are split at every ' | ' (a label may hold one) and sorted, whichever way they came."""
+    return SEPARATOR.join(sorted(SEPARATOR.join(labels).split(SEPARATOR), key=lambda label: (len(label), label)))

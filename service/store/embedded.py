@@ -6,7 +6,7 @@ here (guards.py) before any engine sees it, whatever view it came from.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .. import guards
 from ..executor import Answer, Executor
@@ -33,6 +33,8 @@ class EmbeddedStore:
     def __init__(self, settings: Settings, executor: Executor) -> None:
         self.settings = settings
         self.executor = executor
+        self.on_written: list[Callable[[], None]] = []
+        """Called after each acknowledged write (the label index rebuilds from the new snapshot)."""
 
     @classmethod
     def open(cls, settings: Settings) -> "EmbeddedStore":
@@ -116,7 +118,10 @@ class EmbeddedStore:
 
     def _write(self, job: dict, timeout: float | None = None):
         timeout, source = _lower(timeout, self.settings.query_timeout, "query_timeout")
-        return self.executor.write(job, timeout, _exceeded("write", timeout, source) + "; nothing was changed")
+        result = self.executor.write(job, timeout, _exceeded("write", timeout, source) + "; nothing was changed")
+        for written in self.on_written:
+            written()
+        return result
 
 
 def _exceeded(what: str, timeout: float, source: str) -> str:

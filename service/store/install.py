@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 
+from .. import textindex
 from . import snapshots
 
 
@@ -56,6 +57,7 @@ def install(nquads: Path, data_dir: Path) -> Path:
         snapshots.swap_link(data_dir / "store", Path("stores") / digest)
         snapshots.publish_primary(data_dir)
         _prune(stores, keep={target.resolve(), previous})
+    textindex.refresh(data_dir)  # so that the first searches need not scan
     return target
 
 

@@ -5,7 +5,7 @@ import re
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from .. import exports, neighbourhood, search
+from .. import exports, neighbourhood, page_cache, search, textindex
 from ..errors import BadRequest, NotFound
 from ..links import Site
 from ..settings import Settings
@@ -38,12 +38,18 @@ def _lang(default: str | None) -> str | None:
     return lang
 
 
+def _index() -> textindex.LabelIndex | None:
+    """The embedded store's label index (app.py makes it); None over a remote store."""
+    return current_app.extensions.get("reformkg.textindex")
+
+
 @bp.get("/explore")
 def page() -> str:
     return render_template("explore.html", start=request.args.get("iri", ""))
 
 
 @bp.get("/api/graph")
+@page_cache.cached
 def graph() -> Response:
     iri = request.args.get("iri")
     if not iri:
@@ -55,10 +61,11 @@ def graph() -> Response:
 
 
 @bp.get("/api/search")
+@page_cache.cached
 def find() -> Response:
     text, lang = request.args.get("q", ""), _lang(None)
     hits = search.search(_backend(), text, site=Site(_settings().base_iri), lang=lang,
-                         limit=_int("limit", search.DEFAULT_LIMIT), timeout=_settings().query_timeout)
+                         limit=_int("limit", search.DEFAULT_LIMIT), timeout=_settings().query_timeout, index=_index())
     return jsonify(q=text, lang=lang, results=[
         {"iri": h.iri, "label": h.label, "matched": h.matched, "match": h.match, "score": h.score,
          "class": h.display_class, "page": h.page} for h in hits])
