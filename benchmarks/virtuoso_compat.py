@@ -11,7 +11,6 @@ pyoxigraph gives on the same data. Writes benchmarks/results/virtuoso_compat.md.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import requests
 from pyoxigraph import (
-    BlankNode, QueryResultsFormat, RdfFormat, Store, Variable, parse, parse_query_results,
+    BlankNode, RdfFormat, Store, Variable, parse, parse_query_results,
 )
 
 from reformkg.graph.build import build
@@ -34,54 +33,20 @@ from reformkg.service.store.publish import publish
 from reformkg.service.store.remote import RemoteStore
 from reformkg.service.store.terms import parse_term
 
+from compare.systems import free_port, virtuoso_ini
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "virtuoso_compat.md"
 RKG = "https://w3id.org/reformkg/ontology#"
 BASE = "https://w3id.org/reformkg/"
-INI = """[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-LockFile = {d}/virtuoso.lck
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-TempStorage = TempDatabase
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-[Parameters]
-ServerPort = 127.0.0.1:{sql}
-DisableUnixSocket = 1
-CaseMode = 2
-DirsAllowed = ., {d}
-NumberOfBuffers = 100000
-MaxDirtyBuffers = 60000
-MaxQueryMem = 1G
-ThreadsPerQuery = 2
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-ServerRoot = /var/lib/virtuoso-opensource-7/vsp
-ServerThreads = 10
-EnabledGzipContent = 0
-[SPARQL]
-ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 60
-MaxQueryCostEstimationTime = 400
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Virtuoso:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.http = free_port()
-        (directory / "virtuoso.ini").write_text(INI.format(d=directory, sql=free_port(), http=self.http))
+        # The harness's configuration, with the limits this run documents (ResultSetMaxRows, 60 s).
+        ini = virtuoso_ini(directory, free_port(), self.http, directory, result_rows=1_000_000, max_seconds=60)
         self.url = f"http://127.0.0.1:{self.http}"
-        self.process = subprocess.Popen(["virtuoso-t", "-f", "-c", str(directory / "virtuoso.ini")], cwd=directory,
+        self.process = subprocess.Popen(["virtuoso-t", "-f", "-c", str(ini)], cwd=directory,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

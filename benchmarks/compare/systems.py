@@ -395,10 +395,20 @@ Charset = UTF-8
 EnabledGzipContent = 0
 
 [SPARQL]
-ResultSetMaxRows = 10000000
-MaxQueryExecutionTime = 600
+ResultSetMaxRows = {result_rows}
+MaxQueryExecutionTime = {max_seconds}
 MaxQueryCostEstimationTime = 0
 """
+
+
+def virtuoso_ini(work: Path, sql_port: int, http_port: int, data_dir: Path, *, big: bool = False,
+                 result_rows: int = 10_000_000, max_seconds: int = 600) -> Path:
+    """Write the virtuoso.ini every benchmark's Virtuoso runs with (both ports on 127.0.0.1) and return it."""
+    ini = work / "virtuoso.ini"
+    ini.write_text(_VIRTUOSO_INI.format(work=work, sql_port=sql_port, http_port=http_port, data_dir=data_dir,
+                                        buffers=340_000 if big else 20_000, dirty=250_000 if big else 15_000,
+                                        result_rows=result_rows, max_seconds=max_seconds))
+    return ini
 
 
 MAX_NAMED_DEFAULT_GRAPHS = 20
@@ -420,11 +430,7 @@ class Virtuoso(System):
         isql = _tool("isql-vt", "apt-get install -y virtuoso-opensource")
         self.version = "Virtuoso Open Source " + _version([exe, "-?"], line_prefix="Version")
         sql_port, http_port = free_port(), free_port()
-        big = data.quads > 500_000
-        ini = self.work / "virtuoso.ini"
-        ini.write_text(_VIRTUOSO_INI.format(work=self.work, sql_port=sql_port, http_port=http_port,
-                                            data_dir=data.nquads.parent, buffers=340_000 if big else 20_000,
-                                            dirty=250_000 if big else 15_000))
+        ini = virtuoso_ini(self.work, sql_port, http_port, data.nquads.parent, big=data.quads > 500_000)
         self.process = Process([exe, "+foreground", "+configfile", str(ini)], self.work / "serve.log",
                                cwd=self.work)
         url = f"http://127.0.0.1:{http_port}/sparql"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, Variable, parse, parse_query_results
+from pyoxigraph import NamedNode, RdfFormat, Variable, parse, parse_query_results
 
 from reformkg.service.catalog import load_catalog
 from reformkg.service.errors import BadRequest, NotAcceptable, NotFound, QuerySyntaxError, ResultTooLarge
