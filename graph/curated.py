@@ -22,6 +22,8 @@ class Entity:
     aliases: tuple[str, ...] = ()
     broader: tuple[str, ...] = ()
     """Slugs of broader entities of the same kind (target-group hierarchy, places within places)."""
+    related: tuple[str, ...] = ()
+    """Slugs of associated target groups that are not broader: a household group and its persons."""
     wikidata: str | None = None
     type: str | None = None
     """A finer type: the programme kind, or the place type (municipality, province, district …)."""
@@ -62,6 +64,7 @@ def load(directory: Path) -> Curation:
                         en=entry.get("en"),
                         aliases=tuple(entry.get("aliases", ())),
                         broader=tuple(entry.get("broader", ())),
+                        related=tuple(entry.get("related", ())),
                         wikidata=entry.get("wikidata"),
                         type=entry.get("type"),
                         ignore=entry.get("ignore", False),

@@ -25,9 +25,15 @@ _DEPARTMENT_AND = re.compile(rf"([{_CJK}]{{2}})和其他有关部门")
 _DISTRICTS = re.compile(rf"(?:[{_CJK}]{{2}}[区县市]、)+[{_CJK}]{{2}}[区县市]")
 _LEADING_VERB = re.compile(r"^(?:明确|推动|加强|会同|联合|协调|组织|指导|由|与|和)")
 _WHOLE_PLACE = ("全市", "本市", "全省", "本省")
-# Legislatures, not the reporting agency, enact regulations (条例): issuing verbs do not make the
-# publisher their issuer.
-_ENACTED = ("条例", "法")
+# How a reform relates to a document it cites, from the verb of the citing clause: the last of these
+# before the 《 wins (深入贯彻中共中央办公厅、国务院办公厅《…》 implements; 修订出台《…》 revises).
+_RELATION_VERBS = (
+    ("贯彻落实", "implements"), ("贯彻", "implements"), ("落实", "implements"), ("执行", "implements"),
+    ("依据", "implements"), ("根据", "implements"), ("按照", "implements"),
+    ("修订出台", "revises"), ("修订", "revises"), ("修改", "revises"),
+    ("印发", "issues"), ("出台", "issues"), ("发布", "issues"), ("颁布", "issues"),
+    ("制定", "drafts"), ("编制", "drafts"), ("起草", "drafts"), ("制订", "drafts"),
+)
 
 
 @dataclass(frozen=True)
@@ -44,11 +50,15 @@ class Mention:
 
 @dataclass(frozen=True)
 class Citation:
-    """One 《…》 citation: the document's title span and the agencies the text names as its issuers."""
+    """One 《…》 citation: the document's title span, the agencies the text names as its issuers and
+    how the citing clause relates to it (implements, issues, revises, drafts, or just cites)."""
 
     document: Mention
     issuers: tuple[Mention, ...]
     verb: str | None
+    relation: str = "cites"
+    clause: Span | None = None
+    """The words that state the relation and the issuers: from the clause start to the 》."""
 
 
 def slug_for(kind: str, name: str, curation: Curation) -> tuple[str, Entity | None]:
@@ -72,7 +82,44 @@ def gazetteer(text: str, within: Span, curation: Curation, kind: str) -> list[Me
                 continue
             taken.append((start, end))
             found.append(Mention(kind, entity.slug, name, Span(start, end), entity))
+    found.extend(_ellipses(text, found, curation, kind, taken))
     return sorted(found, key=lambda m: m.span.start)
+
+
+# The shared head nouns of coordinated names: 重残、重病人员 is 重残人员 and 重病人员.
+_HEADS = ("人员", "对象", "家庭", "儿童", "老年人", "政府", "部门")
+
+
+def _ellipses(text: str, found: list[Mention], curation: Curation, kind: str,
+              taken: list[tuple[int, int]]) -> list[Mention]:
+    """Names whose head noun the text leaves to the next conjunct: in 重残、重病人员 and 市、区县政府
+    the first name is 重残人员 and 市政府. A conjunct is a known name once the head is added."""
+    known = curation.by_name(kind)
+    extra = []
+    for mention in found:
+        head = next((h for h in _HEADS if mention.name.endswith(h)), None)
+        if head is None:
+            continue
+        cursor = mention.span.start
+        while cursor >= 2 and text[cursor - 1] == "、":
+            j = cursor - 1
+            while j > 0 and "\u4e00" <= text[j - 1] <= "\u9fff" and cursor - 1 - j < 4:
+                j -= 1
+            candidates = [j + k for k in range(0, cursor - 1 - j)]
+            hit = None
+            for start in candidates:  # longest modifier first
+                entity = known.get(text[start : cursor - 1] + head)
+                if entity is not None and not entity.ignore:
+                    hit = start, entity
+                    break
+            if hit is None or any(s < cursor - 1 and hit[0] < e for s, e in taken):
+                break
+            start, entity = hit
+            span = Span(start, cursor - 1)
+            taken.append((span.start, span.end))
+            extra.append(Mention(kind, entity.slug, text[start : cursor - 1] + head, span, entity))
+            cursor = start
+    return extra
 
 
 def places(text: str, within: Span, curation: Curation, home: Entity) -> list[Mention]:
@@ -124,19 +171,32 @@ def agencies(text: str, within: Span, curation: Curation) -> list[Mention]:
     return sorted(found, key=lambda m: m.span.start)
 
 
-def citations(text: str, within: Span, curation: Curation, publisher: Entity) -> list[Citation]:
-    """Every 《…》 in the range with the issuers the sentence gives it."""
+def citations(text: str, within: Span, curation: Curation, publisher: Entity,
+              own_title: str = "") -> list[Citation]:
+    """Every 《…》 in the range with the issuers the text names and the citing verb's relation.
+
+    An issuer is stated only where the text names one: in the title (民政部 国家乡村振兴局关于…),
+    listed right before it (中共中央办公厅、国务院办公厅《…》) or as a co-issuer (联合市检察院印发《…》,
+    where the other issuer is the reporting bureau itself). 制定《…》 alone names no issuer.
+    The report's own title in 《》 is not a citation.
+    """
     result = []
     previous_end = -1
     previous_verb: str | None = None
+    previous_relation = "cites"
     for m in _DOC.finditer(text, within.start, within.end):
         title = m.group(1)
+        if own_title and title == own_title:
+            continue
         slug, entity = slug_for("document", title, curation)
         document = Mention("document", slug, title, Span(m.start(1), m.end(1)), entity)
         issuers: list[Mention] = []
         before_start = max(within.start, m.start() - 40)
         before = text[before_start : m.start()]
-        verb = previous_verb if m.start() == previous_end else _verb_before(before)
+        chained = m.start() == previous_end
+        verb = previous_verb if chained else _verb_before(before)
+        clause_start = _clause_start(text, m.start(), within.start)
+        relation = previous_relation if chained else _relation(text[clause_start : m.start()])
         # Issuers written in the title: 民政部 国家乡村振兴局关于…
         lead = _TITLE_ISSUERS.match(title)
         if lead:
@@ -162,14 +222,30 @@ def citations(text: str, within: Span, curation: Curation, publisher: Entity) ->
             for name in co.group(1).split("、"):
                 issuers.append(_agency(name, Span(offset, offset + len(name)), curation))
                 offset += len(name) + 1
-        publisher_issues = verb is not None and not title.endswith(_ENACTED) and not lead and not (
-            listed and any(i.span.end == m.start() for i in issuers)
-        )
-        if co or publisher_issues:
-            issuers.append(Mention("agency", publisher.slug, publisher.zh, document.span, publisher))
-        result.append(Citation(document, tuple(issuers), verb))
-        previous_end, previous_verb = m.end(), verb
+        if co:
+            issuers.append(Mention("agency", publisher.slug, publisher.zh, Span(before_start + co.start(), m.start()), publisher))
+        result.append(Citation(document, tuple(issuers), verb, relation, Span(clause_start, m.end())))
+        previous_end, previous_verb, previous_relation = m.end(), verb, relation
     return result
+
+
+def _clause_start(text: str, position: int, floor: int) -> int:
+    """Where the clause holding `position` starts: after the last comma, semicolon or sentence end."""
+    start = position
+    while start > floor and text[start - 1] not in ",，;；。:：\n":
+        start -= 1
+    return start
+
+
+def _relation(before: str) -> str:
+    """The relation the citing clause's last verb states, or cites when it has none; of verbs that
+    end at the same place the longest wins (修订出台 revises, though it ends in 出台)."""
+    best, key = "cites", (-1, 0)
+    for verb, relation in _RELATION_VERBS:
+        i = before.rfind(verb)
+        if i >= 0 and (i + len(verb), len(verb)) > key:
+            best, key = relation, (i + len(verb), len(verb))
+    return best
 
 
 def programmes(text: str, within: Span, curation: Curation, kinds: dict[str, str]) -> list[Mention]:
@@ -200,7 +276,25 @@ def programmes(text: str, within: Span, curation: Curation, kinds: dict[str, str
         if name in kind_of:
             slug, entity = slug_for("programme", name, curation)
             found.append(Mention("programme", slug, name, Span(m.start(1), m.end(1)), entity, kind_of[name]))
-    return found
+    for m in _LAUNCHED.finditer(text, within.start, within.end):
+        name = m.group(1)
+        if "“" in name:
+            continue  # 实施安全生产处罚“季度清零”和执法量提升行动 coordinates two names; the quoted one is found
+        entity = curated.get(name)
+        if entity is not None and entity.ignore:
+            continue
+        kind = (entity.type if entity else None) or _kind(name, "", triggers, kinds)
+        slug, entity = slug_for("programme", name, curation)
+        found.append(Mention("programme", slug, name, Span(m.start(1), m.end(1)), entity, kind))
+    return sorted(found, key=lambda m: m.span.start)
+
+
+# An unquoted campaign or programme launched by name: 实施养老防诈骗专项行动, 推进…专项行动. The name
+# ends its clause (so 实施…行动方案 is not one) and does not open with a quote (“老吾老”计划 is found
+# as a quoted name).
+_LAUNCHED = re.compile(
+    rf"(?:实施|开展|推进|启动|组织开展|深入开展)((?!“)[{_CJK}“”]{{2,30}}?(?:行动|工程|计划))(?=[,，。;；、]|$)"
+)
 
 
 def _kind(name: str, following: str, triggers: list[str], kinds: dict[str, str]) -> str | None:

@@ -4,10 +4,12 @@ The facts hold spans, not strings, so every one of them can be quoted back exact
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
-from . import entities, quantities, segment
+from . import attach, entities, quantities, roles, segment
+from .attach import Link
 from .clean import clean_text
 from .curated import Curation, Entity
 from .entities import Citation, Mention
@@ -15,6 +17,7 @@ from .quantities import Quantity
 from .segment import Section, Span
 from .vocab import Schemes
 from .reports import ReportSource
+from .roles import Role
 
 _CLAUSE_END = ",，;；。:：!！?？\n"
 _SINCE = re.compile(r"(\d{4})年以来")
@@ -35,7 +38,16 @@ class Indicator:
     """The curation key: `<reform>:<number as written with unit>`, with `#2`, `#3` for repeats."""
     since: int | None
     """The year in "2022年以来" when the sentence says so; otherwise the report's own period."""
-    mentions: list[Mention] = field(default_factory=list)
+    clause: Span | None = None
+    """The clause that states the figure."""
+    kind: str = "achievement"
+    """achievement | cumulative | standard | rate | target | change (attach.kind)."""
+    links: list[Link] = field(default_factory=list)
+    """The groups, acting agencies, programme and places its clause states (attach.links)."""
+
+    @property
+    def mentions(self) -> list[Mention]:
+        return [link.mention for link in self.links]
 
 
 @dataclass
@@ -49,6 +61,18 @@ class Extraction:
     indicators: list[Indicator]
     publisher: Entity
     home: Entity
+    roles: list[Role] = field(default_factory=list)
+    """Every agency's role in a clause, in text order; the publisher's default role is not listed."""
+    clauses: list[Span] = field(default_factory=list)
+    """Every clause of every section body, in text order."""
+
+    def clause_at(self, span: Span) -> Span:
+        """The clause holding a span: the words that state what the span names (the span itself
+        where it lies outside every clause, as a heading does)."""
+        index = bisect.bisect_right(self.clauses, span.start, key=lambda c: c.start) - 1
+        if index >= 0 and self.clauses[index].start <= span.start and span.end <= self.clauses[index].end:
+            return self.clauses[index]
+        return span
 
     def section_of(self, span: Span) -> tuple[int, int | None] | None:
         """The reform number and item number a span lies in."""
@@ -74,8 +98,15 @@ def extract(source: ReportSource, curation: Curation, schemes: Schemes) -> Extra
         + entities.programmes(text, whole, curation, schemes.kinds)
     )
     mentions.sort(key=lambda m: (m.span.start, m.kind))
-    citations = entities.citations(text, whole, curation, publisher)
+    citations = entities.citations(text, whole, curation, publisher, source.title)
     result = Extraction(source, text, found, mentions, citations, [], publisher, home)
+    titles = [c.document.span for c in citations]
+    result.mentions = [m for m in mentions if not any(t.start <= m.span.start < t.end for t in titles)]
+    agencies = [m for m in result.mentions if m.kind == "agency"]
+    for section in found:
+        clauses = [c for s in segment.sentences(text, section.body) for c in segment.clauses(text, s)]
+        result.clauses += clauses
+        result.roles += roles.roles(text, clauses, agencies, citations)
     result.indicators = _indicators(result, quantities.MEASURE_WORDS | frozenset(schemes.units))
     return result
 
@@ -91,13 +122,24 @@ def _indicators(extraction: Extraction, words: frozenset[str]) -> list[Indicator
     indicators: list[Indicator] = []
     seen: dict[str, int] = {}
     for section in extraction.sections:
-        for sentence in segment.sentences(text, section.body):
+        for sentence in segment.sentences(text, section.body, ends="。!！?？\n"):
             found = quantities.find(text, sentence, words)
+            if not found:
+                continue
             since = _SINCE.search(sentence.of(text))
-            in_sentence = [
-                m for m in extraction.mentions if sentence.start <= m.span.start and m.span.end <= sentence.end
-            ]
+            clauses = segment.clauses(text, sentence, _list_breaks(text, found))
+            quantified = {attach.clause_of(clauses, q.span) for q in found}
+            in_sentence = [m for m in extraction.mentions
+                           if sentence.start <= m.span.start and m.span.end <= sentence.end]
+            roles_here = [r for r in extraction.roles if sentence.start <= r.evidence.start < sentence.end]
+            kinds: dict[int, str] = {}
             for q in found:
+                index = attach.clause_of(clauses, q.span)
+                clause = clauses[index]
+                links = attach.links(text, clauses, index, q, quantified, in_sentence, roles_here)
+                parallel = any(link.rule == "parallel-clause" for link in links)
+                kind = kinds[index - 1] if parallel and index - 1 in kinds else attach.kind(text, clause, sentence, q)
+                kinds[index] = kind
                 where = extraction.section_of(q.span)
                 base_key = f"{section.number}:{q.span.of(text)}"
                 seen[base_key] = seen.get(base_key, 0) + 1
@@ -111,10 +153,19 @@ def _indicators(extraction: Extraction, words: frozenset[str]) -> list[Indicator
                         label=_label(text, q, found),
                         key=key,
                         since=int(since.group(1)) if since else None,
-                        mentions=list({(m.kind, m.slug): m for m in in_sentence}.values()),
+                        clause=clause,
+                        kind=kind,
+                        links=links,
                     )
                 )
     return indicators
+
+
+def _list_breaks(text: str, found: list[Quantity]) -> frozenset[int]:
+    """The 、 that separate two figures (建成中心743个、设置互助点8000个): each ends a clause."""
+    ends = {q.span.end for q in found}
+    starts = {q.span.start for q in found}
+    return frozenset(i for i in ends | {s - 1 for s in starts} if 0 <= i < len(text) and text[i] == "、")
 
 
 def _label(text: str, q: Quantity, siblings: list[Quantity]) -> str:

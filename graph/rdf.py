@@ -5,6 +5,7 @@ graph holds the English labels, summaries and Wikidata links, so each can be tra
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -66,6 +67,8 @@ class ReportGraphs:
         self.c = _Graph(iris.graph("curation"))
         self.spans: set[Span] = set()
         self.notes = curation.report(self.rid)
+        self.statements: dict[tuple[NamedNode, NamedNode, NamedNode], set[Span]] = {}
+        self.described: set[tuple[str, str]] = set()
 
     def quads(self) -> tuple[list[Quad], list[Quad]]:
         self._report()
@@ -75,6 +78,7 @@ class ReportGraphs:
         self._citations()
         self._indicators()
         self._periods()
+        self._statements()
         for span in sorted(self.spans, key=lambda s: (s.start, s.end)):
             self._span(span)
         return self.g.quads + self.e.quads, self.c.quads
@@ -118,6 +122,8 @@ class ReportGraphs:
         g.add(reform, RDFS.label, zh(section.title.of(text)))
         g.add(reform, DCTERMS.isPartOf, iris.report(self.rid))
         self._evidence(reform, section.heading)
+        # The report's bureau is the default actor of every reform it reports.
+        self._associate(reform, self.x.publisher, "publisher", section.heading)
         if "en" in notes:
             self.c.add(reform, DCTERMS.title, en(notes["en"]))
             self.c.add(reform, RDFS.label, en(notes["en"]))
@@ -152,11 +158,7 @@ class ReportGraphs:
         return self.iris.entity(entity.kind, entity.slug)
 
     def _entities(self) -> None:
-        links = {
-            "agency": PROV.wasAssociatedWith,
-            "target-group": RKG.targetGroup,
-            "place": DCTERMS.spatial,
-        }
+        """Link each reform and measure to what its clauses name, each link with its clause."""
         seen: set[tuple[str, str]] = set()
         for mention in self.x.mentions:
             iri = self._entity_iri(mention)
@@ -167,17 +169,78 @@ class ReportGraphs:
             if where is None:
                 continue
             reform, measure = where
+            clause = self.x.clause_at(mention.span)
             if mention.kind == "programme":
                 self.g.add(iri, RKG.reform, reform)
                 if measure is not None:
                     self.g.add(iri, RKG.withinMeasure, measure)
                 self._evidence(iri, mention.span)
+                continue
+            if mention.kind == "agency":
+                continue  # agencies link through their roles (_roles)
+            quoted = self.x.text[mention.span.start - 1 : mention.span.start] == "“"
+            if quoted and self.x.text[mention.span.end : mention.span.end + 1] != "”":
+                continue  # part of a quoted name (“重庆慈善周”), not a place the text talks about
+            if mention.kind == "target-group":
+                predicate = RKG.targetGroup
+            elif quoted:
+                # A quoted place name (将“红岩村”“曾家岩”…纳入保护名录) is what the measure is about.
+                predicate = RKG.protects if "保护" in clause.of(self.x.text) else SCHEMA.about
             else:
-                self.g.add(measure or reform, links[mention.kind], iri)
+                predicate = DCTERMS.spatial
+            for container in (measure, reform):
+                if container is not None:
+                    self.link(container, predicate, iri, clause)
+        self._roles()
+
+    def _roles(self) -> None:
+        for role in self.x.roles:
+            where = self._container(role.evidence)
+            if where is None:
+                continue
+            agency = role.agency
+            if (agency.kind, agency.slug) not in {(m.kind, m.slug) for m in self.x.mentions}:
+                self._describe(agency)
+            for container in where:
+                if container is not None:
+                    self._associate(container, agency, role.role, role.evidence)
+
+    def _associate(self, activity: NamedNode, agency: Entity | Mention, role: str, evidence: Span) -> None:
+        """A PROV qualified association with the agency's role, and the unqualified shortcut."""
+        agent = self._entity_iri(agency)
+        node = NamedNode(f"{activity.value}/association/{role}/{agency.slug}")
+        self.g.add(activity, PROV.qualifiedAssociation, node)
+        self.g.add(node, RDF.type, PROV.Association)
+        self.g.add(node, PROV.agent, agent)
+        self.g.add(node, PROV.hadRole, RKG[_ROLES[role]])
+        self._evidence(node, evidence)
+        self.link(activity, PROV.wasAssociatedWith, agent, evidence)
+
+    def link(self, s: NamedNode, p: NamedNode, o: NamedNode, evidence: Span) -> None:
+        """Assert a link and remember the words that support it (published by _statements)."""
+        key = (s, p, o)
+        if key not in self.statements:
+            self.g.add(s, p, o)
+            self.statements[key] = set()
+        self.statements[key].add(evidence)
+
+    def _statements(self) -> None:
+        """Each link's evidence as an RDF reification (rdf:Statement): the one way to say which words
+        support a triple that every SPARQL 1.1 store, rdflib and pyshacl read alike."""
+        for (s, p, o), spans in self.statements.items():
+            digest = hashlib.sha1(f"{s.value} {p.value} {o.value}".encode("utf-8")).hexdigest()[:16]
+            node = NamedNode(f"{self.iris.report(self.rid).value}/statement/{digest}")
+            self.g.add(node, RDF.type, RDF.Statement)
+            self.g.add(node, RDF.subject, s)
+            self.g.add(node, RDF.predicate, p)
+            self.g.add(node, RDF.object, o)
+            for span in spans:
+                self._evidence(node, span)
 
     def _describe(self, mention: Mention) -> None:
         """Type and label an entity once: zh from the text (or the gazetteer), the rest from curation."""
         g, c, iri, entity = self.e, self.c, self._entity_iri(mention), mention.entity
+        self.described.add((mention.kind, mention.slug))
         for cls in _ENTITY_CLASSES[mention.kind]:
             g.add(iri, RDF.type, cls)
         name = entity.zh if entity else mention.name
@@ -204,6 +267,17 @@ class ReportGraphs:
             c.add(iri, OWL.sameAs, WD[entity.wikidata])
         if mention.kind == "place" and entity.type in _ADMINISTRATIVE:
             c.add(iri, RDF.type, SCHEMA.AdministrativeArea)
+        # A broader or related group the report never names must still be described, or a report
+        # built alone points its hierarchy at an undeclared concept.
+        for slug in (*entity.broader, *entity.related):
+            target = self.curation.entities.get(mention.kind, {}).get(slug)
+            if target is not None and (mention.kind, slug) not in self.described:
+                self.described.add((mention.kind, slug))
+                self._describe(Mention(mention.kind, slug, target.zh, Span(0, 0), target))
+        for related in entity.related:
+            other = self.iris.entity(mention.kind, related)
+            c.add(iri, SKOS.related, other)
+            c.add(other, SKOS.related, iri)
         for broader in entity.broader:
             other = self.iris.entity(mention.kind, broader)
             if mention.kind == "target-group":
@@ -225,17 +299,20 @@ class ReportGraphs:
             if doc.slug not in seen:
                 seen.add(doc.slug)
                 self._describe(doc)
+            clause = citation.clause or doc.span
             for issuer in citation.issuers:
                 issuer_iri = self._entity_iri(issuer)
-                self.g.add(iri, DCTERMS.creator, issuer_iri)
+                self.link(iri, DCTERMS.creator, issuer_iri, clause)
                 if (issuer.kind, issuer.slug) not in {(m.kind, m.slug) for m in self.x.mentions}:
                     self._describe(issuer)
             self._evidence(iri, doc.span)
             where = self._container(doc.span)
             if where:
-                self.g.add(where[1] or where[0], DCTERMS.references, iri)
-                if where[1]:
-                    self.g.add(where[0], DCTERMS.references, iri)
+                for container in where:
+                    if container is not None:
+                        self.link(container, _RELATIONS[citation.relation], iri, clause)
+                        if citation.relation != "cites":
+                            self.link(container, DCTERMS.references, iri, clause)
 
     # --- indicators --------------------------------------------------------------------------
 
@@ -247,6 +324,7 @@ class ReportGraphs:
         g.add(dataset, RDFS.label, zh(self.x.source.title + "指标"))
         g.add(dataset, DCTERMS.source, iris.report(rid))
         notes = self.notes.get("indicator", {})
+        labels = indicator_labels(self.x, self.notes.get("indicator-zh", {}))
         for ind in self.x.indicators:
             q = ind.quantity
             iri = iris.indicator(rid, ind.number)
@@ -261,17 +339,35 @@ class ReportGraphs:
                 g.add(iri, RKG.qualifier, Literal(q.qualifier))
             period = iris.period(ind.since, True) if ind.since else iris.period(self.x.source.period)
             g.add(iri, SDMX_DIMENSION.refPeriod, period)
-            g.add(iri, RDFS.label, zh(ind.label))
+            label = labels[ind.number]
+            g.add(iri, RDFS.label, zh(label))
             g.add(iri, RKG.reform, reform)
+            g.add(iri, RKG.indicatorKind, self.iris.entity("indicator-kind", ind.kind))
+            quantity = self._quantity(label, notes.get(ind.key))
+            g.add(iri, RKG.counts, quantity)
             if ind.item:
                 g.add(iri, RKG.measure, iris.measure(rid, ind.reform, ind.item))
             links = {"agency": RKG.agency, "target-group": RKG.targetGroup, "place": DCTERMS.spatial,
                      "programme": RKG.programme}
-            for mention in ind.mentions:
-                g.add(iri, links[mention.kind], self._entity_iri(mention))
+            for link in ind.links:
+                self.link(iri, links[link.kind], self._entity_iri(link.mention), link.evidence)
+            if not any(link.kind == "programme" for link in ind.links):
+                g.add(iri, RKG.programme, RKG.NoProgramme)
             self._evidence(iri, q.span)
             if ind.key in notes:
                 self.c.add(iri, RDFS.label, en(notes[ind.key]))
+
+    def _quantity(self, label: str, english: str | None) -> NamedNode:
+        """The concept of what a figure counts, shared by every report that counts the same thing
+        under the same name (so next year's 排查养老机构 is comparable with this year's)."""
+        slug, _ = slug_for("quantity", label, self.curation)
+        iri = self.iris.entity("quantity", slug)
+        self.e.add(iri, RDF.type, SKOS.Concept)
+        self.e.add(iri, SKOS.inScheme, self.iris.scheme("quantities"))
+        self.e.add(iri, SKOS.prefLabel, zh(label))
+        if english:
+            self.c.add(iri, SKOS.prefLabel, en(english))
+        return iri
 
     def _unit(self, word: str | None, ind) -> NamedNode:
         """The unit concept of a measure word. A noun counted directly (110余万低收入人口) takes the
@@ -338,6 +434,32 @@ class ReportGraphs:
         g.add(position, RDF.type, OA.TextPositionSelector)
         g.add(position, OA.start, Literal(str(span.start), datatype=XSD.nonNegativeInteger))
         g.add(position, OA.end, Literal(str(span.end), datatype=XSD.nonNegativeInteger))
+
+
+_ROLES = {"publisher": "PublisherRole", "lead": "LeadRole", "co-actor": "CoActorRole",
+          "implementer": "ImplementerRole"}
+_RELATIONS = {"implements": RKG.implements, "issues": RKG.issues, "revises": RKG.revises,
+              "drafts": RKG.drafts, "cites": DCTERMS.references}
+
+
+def indicator_labels(x: Extraction, curated: dict[str, str]) -> dict[int, str]:
+    """Each indicator's Chinese label: the curated noun phrase where the curation has one, else the
+    clause's words; a label that repeats within a reform is told apart by its programme or unit."""
+    labels = {i.number: curated.get(i.key, i.label) for i in x.indicators}
+    by_reform: dict[tuple[int, str], list] = {}
+    for ind in x.indicators:
+        by_reform.setdefault((ind.reform, labels[ind.number]), []).append(ind)
+    for (_, label), group in by_reform.items():
+        if len(group) < 2:
+            continue
+        for ind in group:
+            programme = next((l.mention.name for l in ind.links if l.kind == "programme"), None)
+            unit = ind.quantity.unit or ""
+            labels[ind.number] = f"{label}（{programme or unit}）"
+        if len({labels[i.number] for i in group}) < len(group):
+            for n, ind in enumerate(group, 1):
+                labels[ind.number] = f"{label}（{n}）"
+    return labels
 
 
 def _decimal(value) -> str:

@@ -27,11 +27,13 @@ class Span:
 
 @dataclass
 class Item:
-    """One 一是/二是 item: `lead` is its opening phrase, which names what the item does."""
+    """One measure of a section: an enumerated 一是/二是 item, or, in a section that enumerates
+    none, one action sentence. `lead` is its opening phrase, which names what the measure does."""
 
     number: int
     span: Span
     lead: Span
+    enumerated: bool = True
 
 
 @dataclass
@@ -62,7 +64,8 @@ def sections(text: str) -> list[Section]:
 
 
 def items(text: str, body: Span) -> list[Item]:
-    """The 一是 … 四是 items of a section body, in order; a section may have none."""
+    """The 一是 … 四是 items of a section body, in order; a section without them gets its action
+    sentences (see `action_items`)."""
     # Keep only a run that counts up from 一, so a stray "五是" inside a sentence is not an item.
     run: list[re.Match[str]] = []
     for m in _ITEM.finditer(text, body.start, body.end):
@@ -72,20 +75,58 @@ def items(text: str, body: Span) -> list[Item]:
     for i, m in enumerate(run):
         end = run[i + 1].start(1) if i + 1 < len(run) else body.end
         span = _trim(text, Span(m.start(1), end))
-        lead_start = m.end()
-        lead_end = lead_start
-        while lead_end < span.end and text[lead_end] not in "。,，;；:：":
-            lead_end += 1
-        result.append(Item(i + 1, span, Span(lead_start, lead_end)))
-    return result
+        result.append(Item(i + 1, span, _lead(text, m.end(), span.end)))
+    return result or action_items(text, body)
 
 
-def sentences(text: str, within: Span) -> list[Span]:
+# A sentence that opens with a time or a total reports what the previous measure achieved:
+# "2022年对城乡低保对象…增发…" continues "不断提升救助保障水平…".
+_RESULT_OPENING = re.compile(r"^(?:\d{4}年|截至|截止|其中|全年|累计|共计|至\d)")
+# A lead this short is a heading in itself: "健全法治,推动科学管理。" is one title, not two.
+_SHORT_LEAD = 16
+
+
+def action_items(text: str, body: Span) -> list[Item]:
+    """Measures of a section that enumerates none: each sentence (to 。) that opens with an action
+    is one measure; a sentence opening with a date or a total joins the measure before it."""
+    spans: list[Span] = []
+    for sentence in sentences(text, body, ends="。!！?？\n"):
+        if spans and _RESULT_OPENING.match(sentence.of(text)):
+            spans[-1] = Span(spans[-1].start, sentence.end)
+        else:
+            spans.append(sentence)
+    return [Item(i + 1, s, _lead(text, s.start, s.end), enumerated=False) for i, s in enumerate(spans)]
+
+
+def _lead(text: str, start: int, end: int) -> Span:
+    """The opening phrase: the whole first sentence when it is short enough to be a title,
+    otherwise up to the first comma or colon (quoted and bracketed commas do not count)."""
+    sentence_end = _scan(text, start, end, "。;；")
+    if sentence_end - start <= _SHORT_LEAD:
+        return Span(start, sentence_end)
+    return Span(start, _scan(text, start, end, "。,，;；:："))
+
+
+def _scan(text: str, start: int, end: int, stops: str) -> int:
+    """The first stop character at bracket depth zero in [start, end), or end."""
+    depth = 0
+    for i in range(start, end):
+        ch = text[i]
+        if ch in "“《(（":
+            depth += 1
+        elif ch in "”》)）":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in stops:
+            return i
+    return end
+
+
+def sentences(text: str, within: Span, ends: str = _SENTENCE_END) -> list[Span]:
     """Sentences of a range, ending at 。 ; ！ ？ or a line end, the terminator included."""
     result = []
     start = within.start
     for i in range(within.start, within.end):
-        if text[i] in _SENTENCE_END:
+        if text[i] in ends:
             if i + 1 > start and text[start:i].strip():
                 result.append(Span(start, i + 1 if text[i] != "\n" else i))
             start = i + 1
@@ -101,3 +142,31 @@ def _trim(text: str, span: Span) -> Span:
     while end > start and text[end - 1].isspace():
         end -= 1
     return Span(start, end)
+
+
+# Clause ends: commas, semicolons, colons and sentence ends, outside quotes and brackets.
+_CLAUSE_STOPS = ",，;；:：。!！?？\n"
+
+
+def clauses(text: str, sentence: Span, list_breaks: frozenset[int] = frozenset()) -> list[Span]:
+    """The clauses of a sentence, each without its closing punctuation.
+
+    A 、 ends a clause only at `list_breaks` (offsets of 、 that separate two quantities, as in
+    建成中心743个、设置互助点8000个), so 城乡低保对象、特困人员 stays one clause.
+    """
+    result = []
+    start = sentence.start
+    depth = 0
+    for i in range(sentence.start, sentence.end):
+        ch = text[i]
+        if ch in "“《(（":
+            depth += 1
+        elif ch in "”》)）":
+            depth = max(0, depth - 1)
+        elif depth == 0 and (ch in _CLAUSE_STOPS or i in list_breaks):
+            if i > start:
+                result.append(Span(start, i))
+            start = i + 1
+    if start < sentence.end:
+        result.append(Span(start, sentence.end))
+    return [c for c in (_trim(text, c) for c in result) if c.end > c.start]

@@ -1,12 +1,13 @@
 """The ontology, concept schemes and SHACL shapes in ontology/.
 
 They parse; every rkg: term is documented in Chinese and English; they cover every class and term
-ontology/MODEL.md names; and the shapes accept a small graph written to MODEL.md and reject the
-same graph with one thing broken.
+ontology/MODEL.md names; and the shapes accept the example graph MODEL.md gives and reject the same
+graph with one thing broken, for that reason only.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.resources
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ import pyoxigraph
 import pyshacl
 import pytest
 from rdflib import OWL, RDF, RDFS, SH, SKOS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
 from rdflib.term import Node
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +31,11 @@ RKG = Namespace("https://w3id.org/reformkg/ontology#")
 RKGSH = Namespace("https://w3id.org/reformkg/shapes#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 OA = Namespace("http://www.w3.org/ns/oa#")
+QB = Namespace("http://purl.org/linked-data/cube#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+SDMX_DIMENSION = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
+SDMX_MEASURE = Namespace("http://purl.org/linked-data/sdmx/2009/measure#")
+SDMX_ATTRIBUTE = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
 QUDT_UNIT = Namespace("http://qudt.org/vocab/unit/")
 QUDT_CURRENCY = Namespace("http://qudt.org/vocab/currency/")
 
@@ -141,18 +148,66 @@ def test_no_property_is_declared_as_two_kinds(ontology: Graph) -> None:
     assert {p: k for p, k in kinds.items() if len(k) > 1} == {}
 
 
-def test_indicator_structure_declares_value_period_unit_and_approximate(ontology: Graph) -> None:
-    qb = Namespace("http://purl.org/linked-data/cube#")
-    components = list(ontology.objects(RKG.IndicatorStructure, qb.component))
-    declared = {(p, ontology.value(c, p)) for c in components for p in (qb.measure, qb.dimension, qb.attribute)}
-    assert {
-        (qb.measure, URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue")),
-        (qb.dimension, URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refPeriod")),
-        (qb.dimension, RKG.evidence),
-        (qb.attribute, URIRef("http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure")),
-        (qb.attribute, RKG.approximate),
-    } <= declared
-    assert (RKG.IndicatorStructure, RDF.type, qb.DataStructureDefinition) in ontology
+def test_indicator_structure_is_keyed_by_reform_quantity_period_and_programme(ontology: Graph) -> None:
+    """The Data Cube structure MODEL.md gives: four dimensions in order, one measure, three required
+    attributes, and no evidence span among the dimensions (the four keep IC-12 on their own)."""
+    components = list(ontology.objects(RKG.IndicatorStructure, QB.component))
+    dimensions = {
+        (ontology.value(c, QB.dimension), ontology.value(c, QB.order).toPython())
+        for c in components
+        if ontology.value(c, QB.dimension) is not None
+    }
+    assert dimensions == {(RKG.reform, 1), (RKG.counts, 2), (SDMX_DIMENSION.refPeriod, 3), (RKG.programme, 4)}
+    assert {ontology.value(c, QB.measure) for c in components} - {None} == {SDMX_MEASURE.obsValue}
+    attributes = {
+        (ontology.value(c, QB.attribute), ontology.value(c, QB.componentRequired))
+        for c in components
+        if ontology.value(c, QB.attribute) is not None
+    }
+    assert attributes == {
+        (SDMX_ATTRIBUTE.unitMeasure, Literal(True)),
+        (RKG.approximate, Literal(True)),
+        (RKG.indicatorKind, Literal(True)),
+    }
+    assert (RKG.IndicatorStructure, RDF.type, QB.DataStructureDefinition) in ontology
+    for dimension, _ in dimensions:
+        assert (dimension, RDF.type, QB.DimensionProperty) in ontology, dimension
+        assert ontology.value(dimension, RDFS.range) is not None, f"{dimension} breaks IC-4: no rdfs:range"
+    assert (RKG.counts, QB.codeList, URIRef(BASE + "scheme/quantities")) in ontology
+    assert (RKG.indicatorKind, RDF.type, QB.AttributeProperty) in ontology
+
+
+def test_no_programme_is_the_sdmx_not_applicable_code(ontology: Graph) -> None:
+    assert ontology.value(RKG.NoProgramme, SKOS.notation) == Literal("_Z")
+    assert _langs(ontology, RKG.NoProgramme, RDFS.label) == {"zh", "en"}
+
+
+ROLES = {RKG.PublisherRole, RKG.LeadRole, RKG.CoActorRole, RKG.ImplementerRole}
+
+
+def _allowed_values(shapes: Graph, node_shape: URIRef, path: URIRef) -> set[Node]:
+    """The sh:in list of the property shape of `node_shape` on `path`."""
+    (allowed,) = [
+        shapes.value(p, SH["in"]) for p in shapes.objects(node_shape, SH.property) if shapes.value(p, SH.path) == path
+    ]
+    return set(Collection(shapes, allowed))
+
+
+def test_the_four_roles_are_prov_roles_labelled_in_chinese_and_english(ontology: Graph, shapes: Graph) -> None:
+    assert set(ontology.subjects(RDF.type, PROV.Role)) == ROLES
+    for role in ROLES:
+        assert _langs(ontology, role, RDFS.label) == {"zh", "en"}, role
+    assert _allowed_values(shapes, RKGSH.AssociationShape, PROV.hadRole) == ROLES
+
+
+DOCUMENT_RELATIONS = (RKG.implements, RKG.issues, RKG.revises, RKG.drafts)
+
+
+def test_document_relations_are_sub_properties_of_dcterms_references(ontology: Graph) -> None:
+    for relation in DOCUMENT_RELATIONS:
+        assert (relation, RDFS.subPropertyOf, DCTERMS.references) in ontology, relation
+        assert ontology.value(relation, RDFS.domain) == PROV.Activity, relation
+        assert ontology.value(relation, RDFS.range) == RKG.PolicyDocument, relation
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -213,6 +268,22 @@ def test_every_programme_kind_has_labels_and_distinct_trigger_words(schemes: Gra
     assert len(triggers) == len(set(triggers)) >= len(kinds)
     for kind in kinds:
         assert _langs(schemes, kind, SKOS.prefLabel) == {"zh", "en"}, kind
+
+
+INDICATOR_KINDS = ("achievement", "cumulative", "standard", "rate", "target", "change")
+
+
+def test_indicator_kinds_scheme_has_exactly_the_six_kinds(schemes: Graph, shapes: Graph) -> None:
+    scheme = URIRef(BASE + "scheme/indicator-kinds")
+    kinds = {URIRef(BASE + "indicator-kind/" + kind) for kind in INDICATOR_KINDS}
+    assert (scheme, RDF.type, SKOS.ConceptScheme) in schemes
+    assert set(schemes.subjects(SKOS.inScheme, scheme)) == kinds
+    assert set(schemes.objects(scheme, SKOS.hasTopConcept)) == kinds
+    for kind in kinds:
+        assert (kind, RDF.type, SKOS.Concept) in schemes, kind
+        assert schemes.value(kind, SKOS.notation) == Literal(str(kind).rsplit("/", 1)[1]), kind
+        assert _langs(schemes, kind, SKOS.prefLabel) == {"zh", "en"}, kind
+    assert _allowed_values(shapes, RKGSH.IndicatorShape, RKG.indicatorKind) == kinds
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -56,7 +56,8 @@ def test_the_list_gives_every_query_with_its_metadata_and_parameters(client):
     indicators = by_name["indicators"]
     assert (indicators["title"], indicators["title_zh"], indicators["paging"], indicators["url"]) == (
         "Indicators", "指标", True, "/api/queries/indicators")
-    assert indicators["variables"] == ["reform", "value", "unit", "approx", "quote", "label_en", "indicator"]
+    assert indicators["variables"] == ["reform", "value", "unit", "approx", "quote", "label_en", "indicator", "report", "label_zh", "kind",
+        "what_zh", "what_en", "programme_zh", "target_groups", "agencies"]
     assert indicators["parameters"][0] == {
         "name": "reform", "type": "integer", "required": False, "default": None, "values": None, "minimum": "1",
         "maximum": "10", "lang": None, "example": "9",
@@ -66,11 +67,15 @@ def test_the_list_gives_every_query_with_its_metadata_and_parameters(client):
 
 def test_json_rows_have_every_variable_with_typed_values(client):
     body = client.get("/api/queries/indicators?reform=1&limit=1").get_json()
-    assert body["variables"] == ["reform", "value", "unit", "approx", "quote", "label_en", "indicator"]
-    assert body["rows"] == [{"reform": 1, "value": 3025, "unit": "人次", "approx": False, "quote": "3025人次",
-                             "label_en": body["rows"][0]["label_en"], "indicator": f"{BASE}report/cq-civil-affairs-2022/indicator/1"}]
+    assert body["variables"] == ["reform", "value", "unit", "approx", "quote", "label_en", "indicator", "report", "label_zh", "kind",
+        "what_zh", "what_en", "programme_zh", "target_groups", "agencies"]
+    (row,) = body["rows"]
+    assert {k: row[k] for k in ("reform", "value", "unit", "approx", "quote", "indicator", "kind", "target_groups",
+                                "agencies", "programme_zh")} == {
+        "reform": 1, "value": 3025, "unit": "人次", "approx": False, "quote": "3025人次",
+        "indicator": f"{BASE}report/cq-civil-affairs-2022/indicator/1", "kind": "cumulative",
+        "target_groups": "困难群众", "agencies": "", "programme_zh": None}  # unbound is null
     assert body["parameters"] == {"reform": "1"}
-    assert rows(client, "reforms-and-measures", reform=1)[0]["measure"] is None  # unbound is null
 
 
 @pytest.mark.parametrize("accept, media", [

@@ -1,0 +1,156 @@
+"""Links decided at the level of the clause that states them (graph/attach.py, graph/roles.py):
+each rule pinned on the report's own cases and on sentences of other reports of the genre."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from reformkg.graph import attach, curated, entities, extract, roles, segment
+from reformkg.graph.reports import ReportSource
+from reformkg.graph.segment import Span
+from reformkg.graph.vocab import read_schemes
+
+from ..conftest import ROOT, SOURCE_PATHS
+
+CURATION = curated.load(SOURCE_PATHS.curation)
+SCHEMES = read_schemes(SOURCE_PATHS.ontology / "schemes.ttl")
+
+
+def report(tmp_path: Path, body: str, publisher: str = "重庆市民政局", place: str = "重庆") -> extract.Extraction:
+    path = tmp_path / "r.txt"
+    path.write_text(body, encoding="utf-8")
+    source = ReportSource("r", path, "测试报告", publisher, dt.date(2023, 1, 1), "", 2022, place, "zh")
+    return extract.extract(source, CURATION, SCHEMES)
+
+
+def linked(x: extract.Extraction, quote: str, kind: str) -> set[str]:
+    (ind,) = [i for i in x.indicators if i.quantity.span.of(x.text) == quote]
+    return {link.mention.name for link in ind.links if link.kind == kind}
+
+
+@pytest.fixture(scope="module")
+def cq() -> extract.Extraction:
+    sources = sorted((ROOT / "graph" / "sources").glob("*.toml"))
+    from reformkg.graph.reports import discover
+
+    (source,) = discover(sources[0].parent)
+    return extract.extract(source, CURATION, SCHEMES)
+
+
+def test_each_amount_gets_the_groups_of_its_own_clause(cq):
+    assert linked(cq, "1.13亿元", "target-group") == {"城乡低保对象", "特困人员"}
+    assert linked(cq, "2.5亿元", "target-group") == {"困难群众"}
+    assert linked(cq, "97万名", "target-group") == {"困难群众"}
+
+
+def test_only_the_figure_whose_clause_names_the_police_is_the_polices(cq):
+    fraud = [i for i in cq.indicators if any(l.mention.name == "养老防诈骗专项行动" for l in i.links)]
+    assert [i.quantity.span.of(cq.text) for i in fraud] == ["6115家", "100%", "35条", "9家", "1个", "23个", "2个"]
+    acting = [(i.quantity.span.of(cq.text), {l.mention.name for l in i.links if l.kind == "agency"}) for i in fraud]
+    assert [(quote, names) for quote, names in acting if names] == [("1个", {"公安机关"})]
+
+
+def test_issuers_of_an_implemented_notice_are_not_agencies_of_its_figures(cq):
+    assert linked(cq, "1600余家", "agency") == set()
+    assert linked(cq, "2000余项", "agency") == set()
+    acting = {r.agency.name for r in cq.roles}
+    assert not acting & {"民政部", "国家乡村振兴局", "中共中央办公厅", "国务院办公厅"}
+
+
+def test_an_ellipsis_repeating_the_verb_inherits_the_group_and_the_kind(cq):
+    (grade2,) = [i for i in cq.indicators if i.key == "9:80元#2"]
+    assert {(l.mention.name, l.rule) for l in grade2.links if l.kind == "target-group"} == {("重度残疾人", "parallel-clause")}
+    assert grade2.kind == "standard"
+
+
+def test_a_count_of_people_counts_the_persons_not_their_household(cq):
+    assert linked(cq, "4878人", "target-group") == {"重病人员", "重残人员"}
+
+
+def test_a_campaign_named_by_the_sentence_is_the_programme_of_its_figures(cq):
+    (ind,) = [i for i in cq.indicators if i.key == "10:2500家次"]
+    (link,) = [l for l in ind.links if l.kind == "programme"]
+    assert (link.mention.name, link.rule) == ("养老机构消防安全专项整治行动", "sentence-topic")
+    assert link.evidence.of(cq.text).startswith("实施养老机构消防安全专项整治行动")
+
+
+def test_an_example_in_quotes_is_not_the_sentences_programme(cq):
+    assert linked(cq, "7700余名", "programme") == set()  # 建设“渝康家园”等康复机构55个,为…7700余名…
+
+
+def test_reforms_without_items_have_their_action_sentences_as_measures(cq):
+    by_number = {s.number: s for s in cq.sections}
+    assert [i.lead.of(cq.text) for i in by_number[1].items][1:3] == ["广泛建立困难群众主动发现、综合帮扶机制",
+                                                                     "建立低收入人口动态监测机制"]
+    assert len(by_number[5].items) == 6
+    assert [i.lead.of(cq.text) for i in by_number[8].items][:3] == ["健全法治,推动科学管理", "挖掘保护,传承弘扬文脉",
+                                                                    "提升品位,规范命名更名"]
+
+
+def test_citing_verbs_give_the_relation_and_only_named_issuers(cq):
+    found = {c.document.name: (c.relation, sorted(i.name for i in c.issuers)) for c in cq.citations}
+    assert found["关于改革完善社会救助制度的意见"] == ("implements", ["中共中央办公厅", "国务院办公厅"])
+    assert found["重庆市地名管理条例"] == ("revises", [])
+    assert found["重庆市基本养老服务目录清单"] == ("drafts", [])
+    assert found["关于培育发展未成年人保护领域社会组织的通知"] == ("issues", [])
+    assert found["社会组织助力乡村振兴专项行动方案"] == ("issues", ["市乡村振兴局", "重庆市民政局"])
+
+
+@pytest.mark.parametrize("clause, role", [
+    ("联合市检察院印发《办法》", "co-actor"),
+    ("会同省财政厅下达资金", "co-actor"),
+    ("省人力资源社会保障厅牵头开展培训", "lead"),
+    ("由市卫生健康委牵头", "lead"),
+    ("公安机关立案侦查1个", "implementer"),
+    ("移交市场监管部门23个", None),
+    ("将审批权下放到区级政府", None),
+    ("经市政府同意", None),
+])
+def test_an_agencys_role_comes_from_the_words_around_it_in_its_clause(clause, role):
+    names = ["市检察院", "省财政厅", "省人力资源社会保障厅", "市卫生健康委", "公安机关", "市场监管部门", "区级政府", "市政府"]
+    name = next(n for n in names if n in clause)
+    start = clause.index(name)
+    mention = entities.Mention("agency", "x", name, Span(start, start + len(name)), None)
+    assert roles.role_of(clause, Span(0, len(clause)), mention) == role
+
+
+@pytest.mark.parametrize("words, unit, kind", [
+    ("2022年困难残疾人生活补贴提高到80元", "元", "standard"),
+    ("2022年发放残疾人“两项补贴”4.5亿元", "元", "achievement"),
+    ("整改率达98%", "%", "rate"),
+    ("力争到2025年养老机构护理型床位占比达到60%", "%", "target"),
+    ("同比增长12.5%", "%", "change"),
+    ("提高2个百分点", "个百分点", "change"),
+    ("累计受理救助申请8.23万件次", "件次", "cumulative"),
+    ("建成乡镇养老服务中心743个", "个", "achievement"),
+])
+def test_the_kind_of_a_figure_comes_from_its_clause(words, unit, kind):
+    number = next(i for i, ch in enumerate(words) if ch.isdigit() and not words[i:].startswith(("2022年", "2025年")))
+    end = number
+    while end < len(words) and (words[end].isdigit() or words[end] in ".万亿"):
+        end += 1
+    quantity = attach.Quantity(Span(number, end + len(unit)), words[number:end], 0, unit, None)
+    whole = Span(0, len(words))
+    assert attach.kind(words, whole, whole, quantity) == kind
+
+
+def test_clauses_split_at_commas_but_not_inside_quotes_or_between_coordinated_groups():
+    text = "对城乡低保对象、特困人员增发补贴1.13亿元,对“一门受理、协同办理”平台受理8.23万件次。"
+    clauses = segment.clauses(text, Span(0, len(text)))
+    assert [c.of(text) for c in clauses] == ["对城乡低保对象、特困人员增发补贴1.13亿元", "对“一门受理、协同办理”平台受理8.23万件次"]
+
+
+def test_coordinated_names_sharing_a_head_noun_are_two_groups(tmp_path):
+    x = report(tmp_path, "01改革\n对低保边缘家庭中的重残、重病人员按“单人户”纳入低保,全年纳入保障120人。\n")
+    assert {m.name for m in x.mentions if m.kind == "target-group"} >= {"重残人员", "重病人员", "低保边缘家庭"}
+    assert linked(x, "120人", "target-group") == {"重残人员", "重病人员"}
+
+
+def test_an_agency_that_opens_the_sentence_acts_in_its_later_clauses(tmp_path):
+    x = report(tmp_path, "01改革\n公安机关开展专项打击,立案侦查案件12个,移交其他部门3个。\n")
+    (ind,) = [i for i in x.indicators if i.quantity.span.of(x.text) == "12个"]
+    assert {(l.mention.name, l.rule) for l in ind.links if l.kind == "agency"} == {("公安机关", "sentence-subject")}
+    (role,) = [r for r in x.roles if r.agency.name == "公安机关"]
+    assert role.role == "implementer"
