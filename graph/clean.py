@@ -12,7 +12,8 @@ _TAG = re.compile(r"<[^>]*>")
 # Lines that belong to the web page, not to the report: breadcrumbs, date and font-size widgets,
 # print/close buttons, list bullets left behind by the spam markup.
 _CHROME = re.compile(
-    r"^(?:您当前的位置|当前位置|日期|发布日期|来源|字\s*号|【?打印|【?关闭|分享到|浏览次数)"
+    r"^(?:您当前的位置|当前位置|日期|发布日期|来源|字\s*号|【?打印|【?关闭|【?我要打印|分享到|浏览次数"
+    r"|[（(]?责任编辑|扫一扫|【?字体)"
     r"|^[•·\-\d.、\s]*$"
 )
 _INDENT = re.compile(r"^[\s\u2002\u2003\u3000\xa0]+|[\s\u2002\u2003\u3000\xa0]+$")

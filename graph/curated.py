@@ -29,6 +29,8 @@ class Entity:
     """A finer type: the programme kind, or the place type (municipality, province, district …)."""
     ignore: bool = False
     """A quoted phrase or pattern match that the text shows but that names no entity."""
+    place: str | None = None
+    """For a local body: the place its short forms (市政府, 市民政局) stand for it in; elsewhere they don't."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -68,6 +70,7 @@ def load(directory: Path) -> Curation:
                         wikidata=entry.get("wikidata"),
                         type=entry.get("type"),
                         ignore=entry.get("ignore", False),
+                        place=entry.get("place"),
                     )
                 except (KeyError, TypeError) as exc:
                     raise ValueError(f"{entities_file}: [{kind}.{slug}] is missing {exc}") from exc

@@ -19,7 +19,6 @@ _QUOTED = re.compile(r"“([^“”]{2,30})”")
 _ISSUER_SUFFIX = re.compile(rf"[{_CJK}]{{2,14}}(?:办公厅|委员会|人民政府|政府|部|局|院|厅|委|署|办)$")
 _TITLE_ISSUERS = re.compile(rf"^((?:[{_CJK}]{{2,14}}[\s、]+)*[{_CJK}]{{2,14}})关于")
 _ISSUING_VERBS = ("修订出台", "印发", "出台", "制定", "编制", "发布", "修订")
-_CO_ISSUE = re.compile(rf"联合([{_CJK}]{{2,14}}(?:、[{_CJK}]{{2,14}})*)(?:印发|出台|制定|发布)$")
 _DEPARTMENTS = re.compile(rf"((?:[{_CJK}]{{2,8}}、)+[{_CJK}]{{2,8}})等(?:有关)?部门")
 _DEPARTMENT_AND = re.compile(rf"([{_CJK}]{{2}})和其他有关部门")
 _DISTRICTS = re.compile(rf"(?:[{_CJK}]{{2}}[区县市]、)+[{_CJK}]{{2}}[区县市]")
@@ -46,6 +45,8 @@ class Mention:
     """The curated entity, or None for a name only the patterns found."""
     type: str | None = None
     """The programme kind, for programme mentions."""
+    broader: tuple[str, ...] = ()
+    """Slugs of known groups a group found by its shape is narrower than (独居老年人 → 老年人)."""
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,16 @@ def slug_for(kind: str, name: str, curation: Curation) -> tuple[str, Entity | No
     return "x-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:10], None
 
 
-def gazetteer(text: str, within: Span, curation: Curation, kind: str) -> list[Mention]:
-    """Longest-first, non-overlapping matches of the curated names of one kind."""
-    names = sorted(curation.by_name(kind).items(), key=lambda kv: -len(kv[0]))
+def gazetteer(text: str, within: Span, curation: Curation, kind: str, place: str | None = None) -> list[Mention]:
+    """Longest-first, non-overlapping matches of the curated names of one kind.
+
+    A short form that only names a local body in its own place (市政府 is 重庆市人民政府 in a Chongqing
+    report, and 合肥市人民政府 in a Hefei one) applies only to reports of that place."""
+    names = sorted(
+        ((name, e) for name, e in curation.by_name(kind).items()
+         if name == e.zh or e.place is None or place is None or e.place == place),
+        key=lambda kv: -len(kv[0]),
+    )
     taken: list[tuple[int, int]] = []
     found = []
     for name, entity in names:
@@ -122,6 +130,72 @@ def _ellipses(text: str, found: list[Mention], curation: Curation, kind: str,
     return extra
 
 
+# What a group of people is called ends in one of these (困境儿童, 独居老年人, 防止返贫监测对象 …).
+_GROUP_HEADS = ("儿童", "老年人", "老人", "人员", "对象", "家庭", "群众", "人口", "患者", "孤儿", "残疾人", "退役军人",
+                "军人", "妇女", "青少年", "学生", "未成年人", "居民", "职工", "农民工", "脱贫户", "低保户", "困难户")
+_GROUP_STOP = set("为对向给将把在和与及或等的了是有、，,。；;：:（）()“”《》0123456789.%万亿名户个")
+# Heads that name a group on their own; 家庭, 人员, 对象 … alone name none.
+_BARE_GROUPS = ("孤儿", "退役军人", "军人", "残疾人", "老年人", "未成年人", "妇女", "青少年", "农民工", "脱贫户", "低保户",
+                 "困难户")
+# Words a group's name never holds: a verb of the work done for it (走访留守儿童 → 留守儿童), the name
+# of a body or a campaign before it (举办退役军人专场 …). The name starts after the last of them.
+_GROUP_CUT = re.compile(
+    r"走访|帮助|惠及|服务|安置|接收|吸纳|救助|资助|关爱|发放|提供|建立|建成|建设|举办|化解|受理|贯彻|促进|健全|深化|"
+    r"推行|完善|推动|做好|提高|开展|实施|落实|加强|推进|强化|培育|组织|引导|支持|保障|覆盖|纳入|行动|项目|工程|计划|"
+    r"专项|配合|联合|会同|涉|全市|全省|全县|全区|全年|\d+年|局|厅|委|办|部|院|政府|残联|以上|以下|周岁|岁|符合条件|"
+    r"经济困难|有意愿|新增|新时代|确保|织密|织牢|形成|打造|设立|调整|核算|影响|从业|工作|管理|执法|经营|护理|志愿|"
+    r"[省市县区]")
+# What may stand before a known group to name a narrower one (独居老年人, 一级重度残疾人); any other word
+# before it (确保困难群众, 打造重庆未成年人) is the sentence's, and the known group is the mention.
+_NARROWING = re.compile(r"^(?:防止返贫|重度|中度|轻度|困难|失能|半失能|失智|独居|空巢|高龄|留守|特殊困难|农村|"
+                        r"城市|城乡|低保|特困|孤寡|散居|经济困难|贫困|低收入|适龄|无人抚养|精神|智力|肢体|视力|听力)+$")
+# A head followed by one of these is part of another noun (儿童主任, 儿童督导员), not a group.
+_NOT_A_GROUP_AFTER = ("主任", "督导员", "工作者", "福利机构", "之家")
+
+
+def groups(text: str, within: Span, curation: Curation) -> list[Mention]:
+    """Curated target groups, and groups found by their shape: a short noun phrase ending in a word
+    that names people (…儿童, …老年人, …人员, …对象, …家庭 …). A shaped name that ends in a known
+    group's name is narrower than it (留守儿童家庭 is not, 独居老年人 is narrower than 老年人)."""
+    found = gazetteer(text, within, curation, "target-group")
+    known = curation.by_name("target-group")
+    heads = "|".join(sorted(_GROUP_HEADS, key=len, reverse=True))
+    shaped: list[Mention] = []
+    for m in re.finditer(heads, text[within.start : within.end]):
+        end = within.start + m.end()
+        start = within.start + m.start()
+        while start > within.start and end - start < 10 and text[start - 1] not in _GROUP_STOP \
+                and "\u4e00" <= text[start - 1] <= "\u9fff":
+            start -= 1
+        modifier = text[start : within.start + m.start()]
+        cuts = list(_GROUP_CUT.finditer(modifier))
+        if cuts:
+            start += cuts[-1].end()
+        name = text[start:end]
+        if name == m.group(0) and name not in _BARE_GROUPS:
+            continue  # a bare head (家庭, 人员, 对象) names no group
+        if name in known or len(name) < 2:
+            continue  # the gazetteer has it
+        span = Span(start, end)
+        if any(s.span.start <= span.start and span.end <= s.span.end for s in shaped):
+            continue
+        shaped = [s for s in shaped if not (span.start <= s.span.start and s.span.end <= span.end)]
+        inner = [g for g in found if span.start <= g.span.start and g.span.end <= span.end]
+        broader = tuple(dict.fromkeys(g.slug for g in inner if g.span.end == span.end))
+        if broader:
+            tail = min(g.span.start for g in inner if g.span.end == span.end)
+            if not _NARROWING.match(text[start:tail]):
+                continue  # 确保困难群众: the known group is the mention
+        elif text[end : end + 4].startswith(_NOT_A_GROUP_AFTER):
+            continue
+        if text[start - 1 : start] == "“" and text[end : end + 1] == "”":
+            continue  # a quoted name (“机构建中心带站进家庭”) is a programme's, not a group's
+        found = [g for g in found if g not in inner]
+        slug, entity = slug_for("target-group", name, curation)
+        shaped.append(Mention("target-group", slug, name, span, entity, broader=broader))
+    return sorted(found + shaped, key=lambda m: m.span.start)
+
+
 def places(text: str, within: Span, curation: Curation, home: Entity) -> list[Mention]:
     """Curated places, districts in lists (巴南区、永川区、大足区), and 全市 as the report's own place."""
     found = gazetteer(text, within, curation, "place")
@@ -144,9 +218,13 @@ def places(text: str, within: Span, curation: Curation, home: Entity) -> list[Me
     return sorted(found, key=lambda m: m.span.start)
 
 
-def agencies(text: str, within: Span, curation: Curation) -> list[Mention]:
-    """Curated agencies plus departments named in lists (税务、财政等部门 → 税务部门, 财政部门)."""
-    found = gazetteer(text, within, curation, "agency")
+def agencies(text: str, within: Span, curation: Curation, place: str | None = None,
+             seat: str | None = None) -> list[Mention]:
+    """Curated agencies, departments named in lists (税务、财政等部门 → 税务部门, 财政部门) and agencies
+    found by their shape where a construction names them (会同省财政厅, 县民政局、县财政局联合印发,
+    省教育厅牵头, 经市政府同意, a clause opening with 省人力资源社会保障厅…)."""
+    found = gazetteer(text, within, curation, "agency", place)
+    found += _shaped_agencies(text, within, curation, seat or place, found)
 
     def add(name: str, start: int) -> None:
         # 明确民政、规划自然资源…等部门: a verb glued to the first department is not part of its name.
@@ -171,13 +249,103 @@ def agencies(text: str, within: Span, curation: Curation) -> list[Mention]:
     return sorted(found, key=lambda m: m.span.start)
 
 
+# The names of government bodies end in one of these; a local one starts with its level (省财政厅,
+# 市卫生健康委, 县民政局), a national one with 国务院/国家/中共中央/全国 or is a ministry (…部).
+_ORG_SUFFIX = ("人民政府", "政府", "办公厅", "办公室", "常委会", "委员会", "卫生健康委", "残联", "妇联", "总工会",
+               "人民法院", "法院", "人民检察院", "检察院", "厅", "局", "委", "办", "院", "中心", "部", "署")
+_LEVEL = "省市县区州"
+_BEFORE_ORG = re.compile(r"(?:会同|联合|配合|协同|与|由|经|推动|指导|协调|商请|报请)$")
+_AFTER_ORG = re.compile(r"^(?:牵头|配合|联合印发|联合出台|联合发布|印发|出台|发布|修订|同意|批准|共同|等)")
+_ITEM_MARK = re.compile(r"^(?:[（(][一二三四五六七八九十]+[）)]|[①-⑳]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、])")
+_SUBJECT_VERB = re.compile(r"^(?:深入贯彻落实|贯彻落实|深入贯彻|贯彻|落实|按照|根据|依据|推动|指导|支持|组织|引导|协调|会同|联合)")
+_NAME_STOP = re.compile(r"牵头|配合|联合|共同|印发|出台|发布|修订|同意|批准|开展|实施|建成|举办|化解|制定|办理|将|把|对|为|在|向|的|等|和|与")
+
+
+def _shaped_agencies(text: str, within: Span, curation: Curation, place: str | None,
+                     known: list[Mention]) -> list[Mention]:
+    found: list[Mention] = []
+    taken = [(m.span.start, m.span.end) for m in known]
+    for clause_start, clause_end in _clause_bounds(text, within):
+        clause = text[clause_start:clause_end]
+        lead = _ITEM_MARK.match(clause)
+        offset = lead.end() if lead else 0
+        candidates: list[tuple[int, str]] = []
+        # Subject position: the clause opens with a body's name.
+        candidates += _names_at(clause, offset)
+        for m in re.finditer(r"会同|联合|配合|协同|与|由|经|推动|指导|协调|商请|报请", clause):
+            candidates += _names_at(clause, m.end())
+        for start, name in candidates:
+            begin, end = clause_start + start, clause_start + start + len(name)
+            if any(s < end and begin < e for s, e in taken):
+                continue
+            after = clause[start + len(name):]
+            before = clause[:start]
+            if not (start == offset or _BEFORE_ORG.search(before) or _AFTER_ORG.match(after)
+                    or before.endswith("、") or after.startswith("、")):
+                continue
+            taken.append((begin, end))
+            canonical = _in_place(name, place)
+            slug, entity = slug_for("agency", canonical, curation)
+            found.append(Mention("agency", slug, entity.zh if entity else canonical, Span(begin, end), entity))
+    return found
+
+
+def _names_at(clause: str, start: int) -> list[tuple[int, str]]:
+    """The 、-separated body names that begin at `start`: 省卫生健康委、省医保局印发 → both."""
+    names = []
+    while start < len(clause):
+        stop = _NAME_STOP.search(clause, start)
+        chunk_end = stop.start() if stop else len(clause)
+        chunk = re.match(r"[\u4e00-\u9fff]+", clause[start:chunk_end])
+        if not chunk:
+            break
+        name = chunk.group(0)
+        verb = _SUBJECT_VERB.match(name)
+        if verb:  # 贯彻退役军人事务部等…: the verb before a name is not part of it
+            start += verb.end()
+            name = name[verb.end():]
+        if not name or not (name[0] in _LEVEL or name.startswith(("国务院", "国家", "中共中央", "全国")) or name.endswith("部")):
+            break
+        if not name.endswith(_ORG_SUFFIX) or not 3 <= len(name) <= 16:
+            break
+        names.append((start, name))
+        start += len(name)
+        if clause[start:start + 1] != "、":
+            break
+        start += 1
+    return names
+
+
+def _in_place(name: str, place: str | None) -> str:
+    """市财政局 in a Hefei report is 合肥市财政局: a local body named without its place, at the report's
+    own level (`place` is the report's place with its level: 合肥市, 江西省, 安吉县), takes the report's
+    place. A body of another level (省财政厅 in a city's report) keeps the name the text gives it."""
+    if place and len(place) > 1 and name[0] == place[-1] and not name.startswith(place):
+        return place + name[1:]
+    return name
+
+
+def _clause_bounds(text: str, within: Span):
+    start = within.start
+    for i in range(within.start, within.end):
+        if text[i] in ",，;；。:：\n":
+            if i > start:
+                yield start, i
+            start = i + 1
+    if start < within.end:
+        yield start, within.end
+
+
 def citations(text: str, within: Span, curation: Curation, publisher: Entity,
-              own_title: str = "") -> list[Citation]:
+              own_title: str = "", agencies: list[Mention] = ()) -> list[Citation]:
     """Every 《…》 in the range with the issuers the text names and the citing verb's relation.
 
     An issuer is stated only where the text names one: in the title (民政部 国家乡村振兴局关于…),
-    listed right before it (中共中央办公厅、国务院办公厅《…》) or as a co-issuer (联合市检察院印发《…》,
-    where the other issuer is the reporting bureau itself). 制定《…》 alone names no issuer.
+    listed right before it (中共中央办公厅、国务院办公厅《…》), as the subject of the issuing verb
+    (国务院办公厅印发的《…》, 县民政局、县财政局联合印发《…》, 推动省人大常委会修订《…》) or as a co-issuer
+    (联合市检察院印发《…》, 会同省财政厅印发《…》: the reporting bureau, only implied, is not stated).
+    制定《…》 alone names no issuer. `agencies` are the agency mentions found in the text.
+    The report's own title in 《》 is not a citation.
     The report's own title in 《》 is not a citation.
     """
     result = []
@@ -205,9 +373,18 @@ def citations(text: str, within: Span, curation: Curation, publisher: Entity,
                 start = text.index(name, offset)
                 offset = start + len(name)
                 issuers.append(_agency(name, Span(start, offset), curation))
-        # Issuers written just before it: 中共中央办公厅、国务院办公厅《…》
+        # Agencies the clause names as issuing it: a chain of names ending right before the issuing
+        # verb (印发, 联合印发的, 修订 …) or the 《 itself.
+        chain = [] if lead else _issuing_chain(text, clause_start, m.start(), agencies)
+        co_issued = bool(chain) and bool(_CO_BEFORE.search(text[clause_start : chain[0].span.start]))
+        if co_issued and not _ISSUING_GAP_VERB.search(text[chain[-1].span.end : m.start()]):
+            chain, co_issued = [], False  # 联合市卫生健康委建成…: acting together, not issuing
+        # 联合X印发 names X; the reporting bureau is only implied, so it is not stated as an issuer
+        # (the measure that issues the document is the bureau's, through its publisher role).
+        issuers.extend(chain)
+        # Issuers written just before it that no pattern knows as agencies: …办公厅、…委员会《…》
         listed = re.search(rf"((?:[{_CJK}]+、)*[{_CJK}]+)$", before)
-        if listed and not lead:
+        if listed and not lead and not chain:
             offset = before_start + listed.start(1)
             for name in listed.group(1).split("、"):
                 candidate = _strip_verb(name)
@@ -215,18 +392,32 @@ def citations(text: str, within: Span, curation: Curation, publisher: Entity,
                     start = offset + len(name) - len(candidate)
                     issuers.append(_agency(candidate, Span(start, start + len(candidate)), curation))
                 offset += len(name) + 1
-        # Co-issued: 联合市检察院印发《…》 — the co-issuer and the reporting agency.
-        co = _CO_ISSUE.search(before)
-        if co:
-            offset = before_start + co.start(1)
-            for name in co.group(1).split("、"):
-                issuers.append(_agency(name, Span(offset, offset + len(name)), curation))
-                offset += len(name) + 1
-        if co:
-            issuers.append(Mention("agency", publisher.slug, publisher.zh, Span(before_start + co.start(), m.start()), publisher))
+        issuers = list({(i.slug): i for i in issuers}.values())
         result.append(Citation(document, tuple(issuers), verb, relation, Span(clause_start, m.end())))
         previous_end, previous_verb, previous_relation = m.end(), verb, relation
     return result
+
+
+_CO_BEFORE = re.compile(r"(?:联合|会同|协同)$")
+_ISSUING_GAP = re.compile(r"^(?:[、\s和]|等\d*个?部门)*(?:联合|共同)?(?:印发|出台|发布|修订|制定|制订|颁布)?的?$")
+_ISSUING_GAP_VERB = re.compile(r"(?:印发|出台|发布|修订|制定|制订|颁布)的?$")
+
+
+def _issuing_chain(text: str, clause_start: int, bracket: int, agencies: list[Mention]) -> list[Mention]:
+    """The agencies that issue the document whose 《 is at `bracket`: the names right before it,
+    joined by 、 and followed only by an issuing verb (国务院办公厅印发的《, 退役军人事务部等12部门联合印发的《)."""
+    before = sorted((a for a in agencies if clause_start <= a.span.start and a.span.end <= bracket),
+                    key=lambda a: a.span.start)
+    chain: list[Mention] = []
+    position = bracket
+    for agency in reversed(before):
+        gap = text[agency.span.end : position]
+        if (not chain and _ISSUING_GAP.match(gap)) or (chain and re.fullmatch(r"[、\s和]", gap)):
+            chain.insert(0, agency)
+            position = agency.span.start
+        else:
+            break
+    return chain
 
 
 def _clause_start(text: str, position: int, floor: int) -> int:

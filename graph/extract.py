@@ -92,13 +92,14 @@ def extract(source: ReportSource, curation: Curation, schemes: Schemes) -> Extra
     publisher = _entity(curation, "agency", source.publisher)
     home = _entity(curation, "place", source.place)
     mentions = (
-        entities.agencies(text, whole, curation)
-        + entities.gazetteer(text, whole, curation, "target-group")
+        entities.agencies(text, whole, curation, source.place, _seat(source))
+        + entities.groups(text, whole, curation)
         + entities.places(text, whole, curation, home)
         + entities.programmes(text, whole, curation, schemes.kinds)
     )
     mentions.sort(key=lambda m: (m.span.start, m.kind))
-    citations = entities.citations(text, whole, curation, publisher, source.title)
+    citations = entities.citations(text, whole, curation, publisher, source.title,
+                                   [m for m in mentions if m.kind == "agency"])
     result = Extraction(source, text, found, mentions, citations, [], publisher, home)
     titles = [c.document.span for c in citations]
     result.mentions = [m for m in mentions if not any(t.start <= m.span.start < t.end for t in titles)]
@@ -109,6 +110,16 @@ def extract(source: ReportSource, curation: Curation, schemes: Schemes) -> Extra
         result.roles += roles.roles(text, clauses, agencies, citations)
     result.indicators = _indicators(result, quantities.MEASURE_WORDS | frozenset(schemes.units))
     return result
+
+
+def _seat(source: ReportSource) -> str:
+    """The report's place with its level, read off the publisher's name: 合肥市 for 合肥市民政局,
+    江西省 for 江西省民政厅; the bare place where the publisher does not start with it."""
+    if source.publisher.startswith(source.place):
+        level = source.publisher[len(source.place) : len(source.place) + 1]
+        if level in ("省", "市", "县", "区", "州"):
+            return source.place + level
+    return source.place
 
 
 def _entity(curation: Curation, kind: str, name: str) -> Entity:

@@ -118,12 +118,15 @@ class ReportGraphs:
         g.add(iris.report(self.rid), RKG.hasReform, reform)
         g.add(reform, RDF.type, RKG.Reform)
         g.add(reform, RKG.number, integer(section.number))
-        g.add(reform, DCTERMS.title, zh(section.title.of(text)))
-        g.add(reform, RDFS.label, zh(section.title.of(text)))
+        # A report without numbered sections is one reform, numbered 0, titled as the report.
+        title = section.title.of(text) if section.number else self.x.source.title
+        heading = section.heading if section.number else section.body
+        g.add(reform, DCTERMS.title, zh(title))
+        g.add(reform, RDFS.label, zh(title))
         g.add(reform, DCTERMS.isPartOf, iris.report(self.rid))
-        self._evidence(reform, section.heading)
+        self._evidence(reform, heading)
         # The report's bureau is the default actor of every reform it reports.
-        self._associate(reform, self.x.publisher, "publisher", section.heading)
+        self._associate(reform, self.x.publisher, "publisher", heading)
         if "en" in notes:
             self.c.add(reform, DCTERMS.title, en(notes["en"]))
             self.c.add(reform, RDFS.label, en(notes["en"]))
@@ -256,6 +259,14 @@ class ReportGraphs:
             g.add(iri, DCTERMS.title, zh(name))
             g.add(iri, RKG.documentType, zh(_document_type(name)))
         if entity is None:
+            # A group found by its shape is narrower than the known group its name ends in.
+            for slug in mention.broader:
+                target = self.curation.entities.get(mention.kind, {}).get(slug)
+                other = self.iris.entity(mention.kind, slug)
+                g.add(iri, SKOS.broader, other)
+                g.add(other, SKOS.narrower, iri)
+                if target is not None and (mention.kind, slug) not in self.described:
+                    self._describe(Mention(mention.kind, slug, target.zh, Span(0, 0), target))
             return
         for alias in entity.aliases:
             c.add(iri, SKOS.altLabel, zh(alias))

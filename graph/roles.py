@@ -3,7 +3,8 @@
 Roles (ontology: rkg:PublisherRole, rkg:LeadRole, rkg:CoActorRole, rkg:ImplementerRole):
 
 - publisher: the report's own bureau, the default actor of every reform (from the metadata);
-- co-actor: named after 联合, 会同 or 协同 (联合市检察院印发…, 会同省财政厅…);
+- co-actor: named after 联合, 会同, 协同 or 配合, before 配合, or as 与…共同 (联合市检察院印发…,
+  会同省财政厅…, 省残联配合…, 与市中级人民法院共同…);
 - lead: named before 牵头, or between 由 and 牵头;
 - implementer: any other agency a clause names as doing something or as given duties
   (税务、财政等部门及时确认…; 公安机关立案侦查…; 明确民政…等部门职能职责).
@@ -21,7 +22,7 @@ from .entities import Citation, Mention
 from .segment import Span
 
 _CJK = r"\u4e00-\u9fff"
-_CO = re.compile(rf"(?:联合|会同|协同)(?:[{_CJK}]{{2,14}}、)*$")
+_CO = re.compile(rf"(?:联合|会同|协同|配合)(?:[{_CJK}]{{2,14}}、)*$")
 _LEAD_BEFORE = re.compile(r"由(?:[\u4e00-\u9fff]{2,14}、)*$")
 _APPROVER_BEFORE = re.compile(r"经$")
 _APPROVER_AFTER = re.compile(r"^(?:同意|批准|审定|审议)")
@@ -74,4 +75,6 @@ def role_of(text: str, clause: Span, mention: Mention) -> str | None:
         return "co-actor"
     if after.startswith("牵头") or (_LEAD_BEFORE.search(before) and "牵头" in after):
         return "lead"
+    if after.startswith(("配合", "协同")) or (before.endswith("与") and after.startswith(("共同", "联合"))):
+        return "co-actor"
     return "implementer"

@@ -7,11 +7,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# A reform heading is a line starting with its two-digit number: "01持续深化社会救助体制改革".
-_HEADING = re.compile(r"^(\d{1,2})[.、\s]?(\S.*)$", re.M)
-_ITEM = re.compile(r"(?:^|(?<=[。;；\n]))([一二三四五六七八九十])是")
+# Reform headings in the styles reports of the genre use, each a whole short line: 01持续深化…,
+# 1. 深化…, 一、深化…, （一）织密…, 第一，深化…. A report uses one style; its numbers run 1, 2, 3 ….
+_NUM = r"(?P<num>\d{1,2}|[一二三四五六七八九十]{1,3})"
+_HEADING_STYLES = (
+    re.compile(r"^(?P<num>\d{1,2})(?:[.．、]\s*|\s+|(?=[^\d.．、\s]))(?P<title>[^。\n]{2,40})$", re.M),
+    re.compile(r"^(?P<num>[一二三四五六七八九十]{1,3})[、．.]\s*(?P<title>[^。\n]{2,40})$", re.M),
+    re.compile(r"^[（(](?P<num>[一二三四五六七八九十]{1,3})[）)]\s*(?P<title>[^。\n]{2,40})$", re.M),
+    re.compile(r"^第(?P<num>[一二三四五六七八九十]{1,3})(?:项|部分|方面)?[，,、：:]\s*(?P<title>[^。\n]{2,40})$", re.M),
+)
+# Item markers inside a section body, at a paragraph start or after a sentence end.
+_AFTER = r"(?:^|(?<=[。;；\n]))"
+_ITEM_STYLES = (
+    re.compile(_AFTER + r"(?P<num>[一二三四五六七八九十]{1,3})是"),
+    re.compile(_AFTER + r"[（(](?P<num>[一二三四五六七八九十]{1,3})[）)]"),
+    re.compile(_AFTER + r"第(?P<num>[一二三四五六七八九十]{1,3})[，,、：:]"),
+    re.compile(_AFTER + r"(?P<num>[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])"),
+)
+_CJK_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九", 0)}
 _SENTENCE_END = "。;；!！?？\n"
-_ORDINALS = "一二三四五六七八九十"
 
 
 @dataclass(frozen=True)
@@ -46,35 +60,66 @@ class Section:
 
 
 def sections(text: str) -> list[Section]:
-    """Split the text at its numbered headings; numbers must run 1, 2, 3 … or they are not headings."""
-    found: list[tuple[int, re.Match[str]]] = []
-    for m in _HEADING.finditer(text):
-        number = int(m.group(1))
-        if number == len(found) + 1 and len(m.group(2)) <= 40:
-            found.append((number, m))
+    """Split the text at its numbered headings, in whichever style numbers the longest run 1, 2, 3 …
+    of short title lines. A text with no such run is one section numbered 0 holding the whole body
+    (its title is the report's own), so a report without headings still yields its figures."""
+    best: list[re.Match[str]] = []
+    for style in _HEADING_STYLES:
+        run = _run(style.finditer(text))
+        if len(run) > len(best) or (run and len(run) == len(best) and run[0].start() < best[0].start()):
+            best = run
+    if len(best) < 2:
+        body = _trim(text, Span(0, len(text)))
+        section = Section(0, Span(body.start, body.start), Span(body.start, body.start), body)
+        section.items = items(text, body)
+        return [section] if body.end > body.start else []
     result = []
-    for i, (number, m) in enumerate(found):
+    for i, m in enumerate(best):
         body_start = m.end() + 1
-        body_end = found[i + 1][1].start() if i + 1 < len(found) else len(text)
+        body_end = best[i + 1].start() if i + 1 < len(best) else len(text)
         body = _trim(text, Span(body_start, body_end))
-        section = Section(number, Span(m.start(), m.end()), Span(m.start(2), m.end(2)), body)
+        section = Section(i + 1, Span(m.start(), m.end()), Span(m.start("title"), m.end("title")), body)
         section.items = items(text, body)
         result.append(section)
     return result
 
 
-def items(text: str, body: Span) -> list[Item]:
-    """The 一是 … 四是 items of a section body, in order; a section without them gets its action
-    sentences (see `action_items`)."""
-    # Keep only a run that counts up from 一, so a stray "五是" inside a sentence is not an item.
+def ordinal(numeral: str) -> int:
+    """1, 01, 一, 十二, ① → their number."""
+    if numeral.isdigit() and numeral.isascii():
+        return int(numeral)
+    if "\u2460" <= numeral <= "\u2473":
+        return ord(numeral) - 0x2460 + 1
+    if len(numeral) == 1:
+        return 10 if numeral == "十" else _CJK_DIGITS.get(numeral, 0)
+    tens, _, units = numeral.partition("十")
+    return (_CJK_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CJK_DIGITS.get(units, 0) if units else 0)
+
+
+def _run(matches) -> list[re.Match[str]]:
+    """The matches whose numbers count up 1, 2, 3 …; others (a stray 五是 in a sentence) are skipped."""
     run: list[re.Match[str]] = []
-    for m in _ITEM.finditer(text, body.start, body.end):
-        if _ORDINALS.index(m.group(1)) == len(run):
+    for m in matches:
+        if ordinal(m.group("num")) == len(run) + 1:
             run.append(m)
+    return run
+
+
+def items(text: str, body: Span) -> list[Item]:
+    """The enumerated items of a section body (一是…, （一）…, 第一，…, ①…), in order, in the
+    style that numbers the longest run; a section without them gets its action sentences
+    (see `action_items`)."""
+    best: list[re.Match[str]] = []
+    for style in _ITEM_STYLES:
+        run = _run(style.finditer(text, body.start, body.end))
+        if len(run) > len(best):
+            best = run
+    if len(best) == 1 and not best[0].group(0).endswith("是"):
+        best = []  # one （一） alone is a parenthesis, not an enumeration
     result = []
-    for i, m in enumerate(run):
-        end = run[i + 1].start(1) if i + 1 < len(run) else body.end
-        span = _trim(text, Span(m.start(1), end))
+    for i, m in enumerate(best):
+        end = best[i + 1].start() if i + 1 < len(best) else body.end
+        span = _trim(text, Span(m.start(), end))
         result.append(Item(i + 1, span, _lead(text, m.end(), span.end)))
     return result or action_items(text, body)
 
@@ -82,6 +127,7 @@ def items(text: str, body: Span) -> list[Item]:
 # A sentence that opens with a time or a total reports what the previous measure achieved:
 # "2022年对城乡低保对象…增发…" continues "不断提升救助保障水平…".
 _RESULT_OPENING = re.compile(r"^(?:\d{4}年|截至|截止|其中|全年|累计|共计|至\d)")
+_OPENING = re.compile(r"(?:\d{4}年(?:以来)?|全年|今年|近年来)[,，]")
 # A lead this short is a heading in itself: "健全法治,推动科学管理。" is one title, not two.
 _SHORT_LEAD = 16
 
@@ -101,6 +147,9 @@ def action_items(text: str, body: Span) -> list[Item]:
 def _lead(text: str, start: int, end: int) -> Span:
     """The opening phrase: the whole first sentence when it is short enough to be a title,
     otherwise up to the first comma or colon (quoted and bracketed commas do not count)."""
+    opening = _OPENING.match(text, start, end)
+    if opening and _scan(text, opening.end(), end, "。;；") > opening.end():
+        start = opening.end()  # 2022年,市乡村振兴局认真贯彻…: the time is not what the measure does
     sentence_end = _scan(text, start, end, "。;；")
     if sentence_end - start <= _SHORT_LEAD:
         return Span(start, sentence_end)

@@ -31,58 +31,46 @@ def main() -> None:
     """reformkg: a knowledge graph and SPARQL service for government reform reports."""
 
 
-def run_build(settings: Settings, echo=click.echo) -> None:
-    """Build the dataset from the packaged sources and install it into the on-disk store."""
-    from reformkg.graph.build import BuildError, build
-
-    from .store.install import InstallError, install
-
-    try:
-        result = build(base=settings.base_iri)
-    except BuildError as exc:
-        raise click.ClickException(f"build failed, the store is unchanged:\n{exc}") from exc
-    target = settings.dataset_file
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".nq.tmp")
-    tmp.write_bytes(result.nquads)
-    tmp.replace(target)
-    try:
-        store_path = install(target, settings.data_dir)
-    except InstallError as exc:
-        raise click.ClickException(str(exc)) from exc
-    total = sum(result.graphs.values())
-    echo(f"built {len(result.reports)} report(s): {total} quads in {len(result.graphs)} graphs")
-    for graph, count in result.graphs.items():
-        echo(f"  {count:6d}  {graph}")
-    if result.warnings:
-        echo(f"{len(result.warnings)} SHACL warning(s) (the build conforms); first: {result.warnings[0]}")
-    echo(f"dataset: {target}\nstore:   {store_path}")
+_sources = click.option(
+    "--sources", multiple=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="A folder of your reports, <name>.txt (the page as published) beside <name>.toml (its metadata), "
+         "built instead of the packaged report; repeatable (also REFORMKG_SOURCES).",
+)
+_with_packaged = click.option("--with-packaged", is_flag=True,
+                              help="Build the packaged report too, beside those of --sources.")
 
 
 @main.command()
 @_data_dir
 @_config
 @click.option("--base-iri", default=None, help="Base of every minted IRI.")
-def build(data_dir: Path | None, config_file: Path | None, base_iri: str | None) -> None:
-    """Extract every report, validate against the SHACL shapes, load the on-disk store."""
-    run_build(_settings(config_file, data_dir=data_dir, base_iri=base_iri))
+@_sources
+@_with_packaged
+@click.option("--strict", is_flag=True, help="Fail, leaving the store as it was, if any report cannot be built.")
+def build(data_dir: Path | None, config_file: Path | None, base_iri: str | None, sources: tuple[Path, ...],
+          with_packaged: bool, strict: bool) -> None:
+    """Extract every report, validate against the SHACL shapes, load the on-disk store.
+
+    A report that cannot be built is named with the reason and left out; the others are built.
+    The build time recorded is SOURCE_DATE_EPOCH's when it is set, else now.
+    """
+    from .cli_build import run_build
+
+    settings = _settings(config_file, data_dir=data_dir, base_iri=base_iri, sources=sources or None)
+    run_build(settings, with_packaged=with_packaged, strict=strict)
 
 
 @main.command()
 @_config
 @click.option("--base-iri", default=None, help="Base of every minted IRI.")
-def validate(config_file: Path | None, base_iri: str | None) -> None:
-    """Build the dataset in memory and report SHACL violations and warnings, without installing it."""
-    from reformkg.graph.build import BuildError, build as build_dataset
+@_sources
+@_with_packaged
+def validate(config_file: Path | None, base_iri: str | None, sources: tuple[Path, ...], with_packaged: bool) -> None:
+    """Build the dataset in memory and report SHACL violations and warnings, without installing it;
+    fails if any report cannot be built."""
+    from .cli_build import run_validate
 
-    settings = _settings(config_file, base_iri=base_iri)
-    try:
-        result = build_dataset(base=settings.base_iri)
-    except BuildError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"conforms: {sum(result.graphs.values())} quads, {len(result.warnings)} warning(s)")
-    for warning in result.warnings:
-        click.echo(f"  {warning}")
+    run_validate(_settings(config_file, base_iri=base_iri, sources=sources or None), with_packaged=with_packaged)
 
 
 @main.command()
@@ -140,6 +128,8 @@ def serve(data_dir, config_file, host, port, workers, threads, query_workers, qu
     from .store.install import current_store
 
     if settings.store is None and current_store(settings.data_dir) is None:
+        from .cli_build import run_build
+
         click.echo(f"no store in {settings.data_dir} yet: building it first")
         run_build(settings)
     run(settings, dev=dev)

@@ -26,6 +26,7 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX rkg: <https://w3id.org/reformkg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#>
 PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
 PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
@@ -70,16 +71,28 @@ _INDICATOR = """?i a rkg:Indicator ; sdmx-measure:obsValue ?value ; sdmx-attribu
   ?unit skos:notation ?notation .
   OPTIONAL { ?unit skos:exactMatch ?currency FILTER(STRSTARTS(STR(?currency), STR(cur:))) }
   OPTIONAL { ?i rkg:qualifier ?qualifier }
+  OPTIONAL { ?i rkg:reform/dcterms:isPartOf ?report }
   OPTIONAL { ?i rdfs:label ?zh FILTER(lang(?zh) = "zh") }
   OPTIONAL { ?i rdfs:label ?en FILTER(lang(?en) = "en") }
   OPTIONAL { ?i sdmx-dimension:refPeriod ?period .
              OPTIONAL { ?period skos:prefLabel ?period_zh FILTER(lang(?period_zh) = "zh") }
              OPTIONAL { ?period skos:prefLabel ?period_en FILTER(lang(?period_en) = "en") } }"""
 _INDICATOR_SELECT = """SELECT DISTINCT ?i ?value ?notation ?currency ?approx ?qualifier ?zh ?en ?period_zh ?period_en
-    ?span ?exact ?start WHERE {"""
+    ?span ?exact ?start ?report WHERE {"""
 INDICATORS = _PREFIXES + _INDICATOR_SELECT.replace("SELECT DISTINCT", "SELECT DISTINCT ?doc") + " ?i ?link ?doc . " \
     + _INDICATOR + "} ORDER BY ?start"
 INDICATOR = _PREFIXES + _INDICATOR_SELECT + _INDICATOR + "}"
+
+# A reform is part of its report, a measure or an indicator (or a programme) is in a reform: the reports
+# of the resource itself (?thing unbound) and of what links to it or from it. Bounded, as INCOMING is.
+_IN_REPORT = "dcterms:isPartOf|rkg:reform/dcterms:isPartOf"
+SCOPES = _PREFIXES + f"""SELECT DISTINCT ?doc ?thing ?report ?title WHERE {{
+  {{ ?doc {_IN_REPORT} ?report }}
+  UNION {{ ?doc ?p ?thing . ?thing {_IN_REPORT} ?report }}
+  UNION {{ ?thing ?p ?doc . ?thing {_IN_REPORT} ?report }}
+  ?report a rkg:Report .
+  OPTIONAL {{ ?report rdfs:label ?title }}
+}} LIMIT {4 * INCOMING_LIMIT}"""
 
 
 def iri_term(iri: str) -> str:
@@ -190,6 +203,8 @@ class Indicator:
     span: str
     exact: str
     start: int
+    report: str | None = None
+    """The report the indicator is in (through its reform)."""
 
 
 def indicators(backend: Backend, iri: str, *, is_indicator: bool = False) -> list[Indicator]:
@@ -205,6 +220,37 @@ def indicators(backend: Backend, iri: str, *, is_indicator: bool = False) -> lis
             currency="currency" in row, approximate=row["approx"].value == "true", qualifier=text("qualifier"),
             label={k: v for k, v in (("zh", text("zh")), ("en", text("en"))) if v},
             period={k: v for k, v in (("zh", text("period_zh")), ("en", text("period_en"))) if v},
-            span=row["span"].value, exact=row["exact"].value, start=int(row["start"].value),
+            span=row["span"].value, exact=row["exact"].value, start=int(row["start"].value), report=text("report"),
         ))
     return result
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """Which report a resource, and each resource it links to or from, belongs to."""
+
+    own: tuple[str, ...]
+    """The reports of the resource itself: one for a reform, measure or indicator; those that name a programme."""
+    linked: dict[str, tuple[str, ...]]
+    """The reports of the resources it links to or from, by IRI."""
+    titles: list[Triple]
+    """The reports' labels, for naming them."""
+
+    @property
+    def reports(self) -> set[str]:
+        """Every report the resource and its neighbours belong to: more than one, and its lists mix reports."""
+        return {*self.own, *(r for reports in self.linked.values() for r in reports)}
+
+
+def scopes(backend: Backend, iri: str) -> Scopes:
+    """The reports of `iri` and of the resources it links to or from (at most 4 × INCOMING_LIMIT of them)."""
+    own: dict[str, None] = {}
+    linked: dict[str, dict[str, None]] = {}
+    titles: set[Triple] = set()
+    for row in select(backend, SCOPES, {"doc": iri_term(iri)}):
+        report = row["report"]
+        (linked.setdefault(row["thing"].value, {}) if "thing" in row else own)[report.value] = None
+        if "title" in row:
+            titles.add(Triple(report, RDFS.label, row["title"]))
+    return Scopes(tuple(sorted(own)), {thing: tuple(sorted(r)) for thing, r in linked.items()},
+                  sorted(titles, key=str))

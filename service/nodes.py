@@ -128,6 +128,42 @@ def describe(backend: Backend, iris: Sequence[str], *, timeout: float, max_rows:
     return found
 
 
+@dataclass(frozen=True)
+class InReport:
+    """The report a reform, measure or indicator is in, and the report's labels (language tag → label)."""
+
+    report: str
+    labels: dict[str, str]
+
+    def label(self, lang: str) -> str:
+        return pick(self.labels, lang) or local_name(self.report)
+
+
+_IN_REPORT = f"<{DCTERMS.isPartOf.value}>|<{RKG.reform.value}>/<{DCTERMS.isPartOf.value}>"
+
+
+def reports(backend: Backend, iris: Sequence[str], *, timeout: float, max_rows: int) -> dict[str, InReport]:
+    """The report each of `iris` is in (a reform is part of it, a measure or an indicator is in one of
+    its reforms), for those in exactly one: one query per DESCRIBE_CHUNK IRIs, bound as `describe` binds
+    them. A programme named by reforms of several reports is left out."""
+    found: dict[str, dict[str, dict[str, str]]] = {}
+    unique = list(dict.fromkeys(iris))
+    for start in range(0, len(unique), DESCRIBE_CHUNK):
+        chunk = unique[start:start + DESCRIBE_CHUNK]
+        names = [f"n{i}" for i in range(len(chunk))]
+        branches = " UNION ".join(f"{{ ?{n} {_IN_REPORT} ?report BIND(?{n} AS ?node) }}" for n in names)
+        text = (f"SELECT {' '.join('?' + n for n in names)} ?node ?report ?label WHERE {{ {branches} "
+                f"?report a <{RKG.Report.value}> OPTIONAL {{ ?report <{RDFS.label.value}> ?label }} }}")
+        rows = select(backend, text, {n: str(NamedNode(iri)) for n, iri in zip(names, chunk)},
+                      timeout=timeout, max_rows=max_rows)
+        for row in rows:
+            labels = found.setdefault(row["node"].value, {}).setdefault(row["report"].value, {})
+            label = row.get("label")
+            if isinstance(label, Literal):
+                labels.setdefault(label.language or "", label.value)
+    return {node: InReport(*next(iter(by_report.items()))) for node, by_report in found.items() if len(by_report) == 1}
+
+
 def collect(triples: Iterable[Triple]) -> dict[str, NodeInfo]:
     """NodeInfo for every subject of `triples` that has a label, type or scheme among them."""
     found: dict[str, NodeInfo] = {}

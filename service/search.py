@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from .catalog import load_catalog
 from .errors import BadRequest
 from .links import Site
-from .nodes import describe
+from .nodes import describe, reports
 from .store.base import Backend
 from .store.select import select
 from .textindex import KEPT, LANGUAGES, MATCHES, LabelIndex, Ranked
@@ -42,6 +42,9 @@ class Hit:
     score: int
     display_class: str
     page: str
+    report: str | None = None
+    """The report a reform, measure or indicator is in: hits of several reports are told apart by it."""
+    report_label: str | None = None
 
 
 def search(backend: Backend, text: str, *, site: Site, lang: str | None = None, limit: int = DEFAULT_LIMIT,
@@ -68,8 +71,11 @@ def search(backend: Backend, text: str, *, site: Site, lang: str | None = None, 
                                                    display_class=info[r.iri].display_class())
              for r in found]
     shown = lang or ("en" if text.isascii() else "zh")
+    scopes = reports(backend, [r.iri for r in found], timeout=timeout, max_rows=limit * 50)
     return [Hit(iri=r.iri, label=r.names[shown], matched=matched(r.labels), match=MATCHES[r.score], score=r.score,
-                display_class=r.display_class, page=site.href(r.iri))
+                display_class=r.display_class, page=site.href(r.iri),
+                report=scopes[r.iri].report if r.iri in scopes else None,
+                report_label=scopes[r.iri].label(shown) if r.iri in scopes else None)
             for r in found]
 
 

@@ -25,6 +25,17 @@ class Setting:
         return "REFORMKG_" + self.name.upper()
 
 
+class Folders(tuple):
+    """Folders, in order: a TOML list, or one string with os.pathsep (":" on POSIX) between them, as PATH."""
+
+    def __new__(cls, value: Any = ()) -> Folders:
+        if isinstance(value, (str, Path)):
+            value = [part for part in str(value).split(os.pathsep) if part]
+        elif not isinstance(value, (list, tuple)):
+            raise TypeError(f"expected folders, got {value!r}")
+        return super().__new__(cls, (Path(folder).expanduser() for folder in value))
+
+
 def _default_data_dir() -> Path:
     xdg = os.environ.get("XDG_DATA_HOME")
     return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "reformkg"
@@ -33,6 +44,7 @@ def _default_data_dir() -> Path:
 SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", Path, None, "where the built dataset and the on-disk store live (default: ~/.local/share/reformkg)"),
     Setting("base_iri", str, "https://w3id.org/reformkg/", "the base every minted IRI starts with"),
+    Setting("sources", Folders, Folders(), "folders of reports (<name>.txt beside <name>.toml) to build instead of the packaged one"),
     Setting("host", str, "127.0.0.1", "address the server binds to"),
     Setting("port", int, 8000, "port the server binds to"),
     Setting("workers", int, 0, "web server worker processes (gunicorn); 0: one per CPU core"),
@@ -68,6 +80,7 @@ BY_NAME = {s.name: s for s in SETTINGS}
 class Settings:
     data_dir: Path
     base_iri: str = "https://w3id.org/reformkg/"
+    sources: tuple[Path, ...] = ()
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 0

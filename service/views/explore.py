@@ -68,7 +68,7 @@ def find() -> Response:
                          limit=_int("limit", search.DEFAULT_LIMIT), timeout=_settings().query_timeout, index=_index())
     return jsonify(q=text, lang=lang, results=[
         {"iri": h.iri, "label": h.label, "matched": h.matched, "match": h.match, "score": h.score,
-         "class": h.display_class, "page": h.page} for h in hits])
+         "class": h.display_class, "page": h.page, "report": h.report, "report_label": h.report_label} for h in hits])
 
 
 @bp.get("/api/export.<fmt>")

@@ -79,6 +79,8 @@ class Reform:
     subtitle: str | None
     indicators: int
     measures: int
+    missing_label: bool = False
+    """Named, but not in the page's language."""
 
 
 @dataclass
@@ -91,6 +93,15 @@ class Report:
     publisher_iri: str | None
     text: str | None
     reforms: list[Reform] = field(default_factory=list)
+    missing_label: bool = False
+
+    @property
+    def measures(self) -> int:
+        return sum(r.measures for r in self.reforms)
+
+    @property
+    def indicators(self) -> int:
+        return sum(r.indicators for r in self.reforms)
 
 
 def _labeller(extra: list[Triple]) -> Labeller:
@@ -107,7 +118,7 @@ def _reports(labeller: Labeller) -> list[Report]:
         publisher = row["publisher"].value if "publisher" in row else None
         reports[iri] = Report(iri, title or labeller.name(iri), subtitle, row["issued"].value if "issued" in row else None,
                               labeller.name(publisher) if publisher else None, publisher,
-                              row["text"].value if "text" in row else None)
+                              row["text"].value if "text" in row else None, missing_label=labeller.missing(iri))
     for row in select(backend, REFORMS):
         report = reports.get(row["report"].value)
         if report is None:
@@ -115,7 +126,8 @@ def _reports(labeller: Labeller) -> list[Report]:
         iri = row["reform"].value
         title, subtitle = labeller.both(iri)
         report.reforms.append(Reform(iri, int(row["n"].value), title or labeller.name(iri), subtitle,
-                                     int(row["indicators"].value), int(row["measures"].value)))
+                                     int(row["indicators"].value), int(row["measures"].value),
+                                     missing_label=labeller.missing(iri)))
     return list(reports.values())
 
 

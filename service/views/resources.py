@@ -69,12 +69,18 @@ class Section:
 
 
 class Labeller:
-    """Names for IRIs, in the page's language: the description's labels, then the ontology's, then a short form."""
+    """Names for IRIs, in the page's language: the description's labels, then the ontology's, then a short form.
 
-    def __init__(self, triples: list[Triple], terms: dict[str, dict[str, str]], lang: str, here: Site) -> None:
+    `scopes` (resource → the reports it is in) is given on a page whose lists mix reports: each reform,
+    measure or indicator it shows is then named with its report beside it.
+    """
+
+    def __init__(self, triples: list[Triple], terms: dict[str, dict[str, str]], lang: str, here: Site,
+                 scopes: dict[str, tuple[str, ...]] | None = None) -> None:
         self.lang = lang
         self.t = translate(lang)
         self.site = here
+        self.scopes = scopes or {}
         self.labels: dict[str, dict[str, str]] = defaultdict(dict)
         for iri, by_lang in terms.items():
             self.labels[iri].update(by_lang)
@@ -91,6 +97,16 @@ class Labeller:
         path = self.site.path(iri)
         return path.rsplit("/", 1)[-1] if path else prefixed(iri)
 
+    def missing(self, iri: str) -> bool:
+        """Whether the resource is named, but not in the page's language (the page says so)."""
+        labels = self.labels.get(iri, {})
+        return bool(labels) and not labels.get(self.lang) and not labels.get("")
+
+    def scope(self, iri: str) -> str | None:
+        """The names of the reports a resource is in, when the page mixes reports; else None."""
+        reports = self.scopes.get(iri)
+        return " · ".join(self.name(r) for r in reports) if reports else None
+
     def both(self, iri: str) -> tuple[str | None, str | None]:
         """The label in the page's language and, if different, in the other one."""
         labels = self.labels.get(iri, {})
@@ -104,7 +120,7 @@ class Labeller:
         if isinstance(term, NamedNode):
             href, name = self.href(term.value), self.name(term.value)
             external = not href.startswith("/")
-            note = prefixed(term.value) if external and prefixed(term.value) != name else None
+            note = prefixed(term.value) if external and prefixed(term.value) != name else self.scope(term.value)
             return Value(name, href, external=external, note=note)
         if isinstance(term, Literal):
             if term.datatype == XSD.boolean:
@@ -114,6 +130,10 @@ class Labeller:
             return Value(formatting.literal(term), lang=term.language, note=note)
         assert isinstance(term, BlankNode)
         return Value("(anonymous)")
+
+    def link(self, iri: str) -> Value:
+        """An IRI as a value: its name, linked."""
+        return self.value(NamedNode(iri))
 
     def href(self, iri: str) -> str:
         """Where a page links an IRI: its page here, its section of the ontology page, or the IRI itself."""
@@ -163,7 +183,10 @@ def page(iri: str, alternates: list) -> str:
     backend = current_app.extensions["reformkg.backend"]
     here, lang = site(), language(request)
     triples = description(iri)
-    labeller = Labeller(triples, describe.term_labels(backend, ontology_graph()), lang, here)
+    scopes = describe.scopes(backend, iri)
+    # Reports are named beside what the page lists only where it lists things of more than one report.
+    labeller = Labeller(triples + scopes.titles, describe.term_labels(backend, ontology_graph()), lang, here,
+                        scopes.linked if len(scopes.reports) > 1 else None)
     own = [t for t in triples if t.subject.value == iri]
     types = [t.object.value for t in own if t.predicate.value == RDF.type.value]
     is_span = OA.SpecificResource.value in types
@@ -182,6 +205,8 @@ def page(iri: str, alternates: list) -> str:
         return _text_page(iri, labeller, text, alternates, literals + links, spans)
     return render_template(
         "resource.html", iri=iri, title=title or labeller.name(iri), subtitle=subtitle,
+        missing_label=labeller.missing(iri), reports=[labeller.link(r) for r in scopes.own],
+        mixed=len({i.report for i in indicators}) > 1,
         types=[labeller.value(NamedNode(t)) for t in types], abstract=abstract,
         literals=literals, links=links, sections=sections, incoming=incoming,
         incoming_total=describe.incoming_count(backend, iri), incoming_limit=describe.INCOMING_LIMIT,

@@ -2,7 +2,8 @@
 
 The app is built the way the service builds it (`create_app(load_settings(...))`) on the session's
 `report` on the backend under test (tests/conftest.py). The browser tests use the page tests' real
-server (`live_url`) and the session's Chromium.
+server (`live_url`) and the session's Chromium. The tests of several reports use the page tests'
+`two_reports` fixtures: the packaged report and the Sichuan one in tests/fixtures/second-report.
 """
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from reformkg.service.app import create_app
 from reformkg.service.settings import Settings, load_settings
 
 from ..conftest import Dataset
-from ..pages.conftest import live_url  # noqa: F401 (a fixture)
+from ..pages.conftest import (  # noqa: F401 (fixtures)
+    live_url, two_reports, two_reports_app, two_reports_built, two_reports_client, two_reports_url,
+)
 
 BASE = "https://w3id.org/reformkg/"
 REPORT = BASE + "report/cq-civil-affairs-2022"

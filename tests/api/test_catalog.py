@@ -31,7 +31,8 @@ def test_front_matter_gives_titles_tags_parameters_and_columns():
     query = load_catalog().get("indicators-by-unit")
     assert (query.title, query.title_zh) == ("Indicators by unit", "按计量单位查询指标")
     assert query.tags == ("indicators", "units")
-    assert [(p.name, p.type, p.required) for p in query.parameters] == [("unit", "string", False), ("min", "decimal", False)]
+    assert [(p.name, p.type, p.required) for p in query.parameters] == [
+        ("unit", "string", False), ("min", "decimal", False), ("report", "iri", False)]
     assert query.variables[:3] == ("unit", "unit_en", "min")
     assert query.paging
 

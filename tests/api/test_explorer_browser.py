@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ..pages.conftest import ARTIFACTS, Offline
+from ..pages.conftest import ARTIFACTS, SICHUAN, Offline
 from .conftest import BASE, REPORT
 
 pytestmark = pytest.mark.browser
@@ -96,4 +96,32 @@ def test_the_api_docs_render_every_operation_offline(page, live_url):
     assert tab.locator(".opblock-summary-path", has_text="/api/queries/indicators-by-unit").count() == 1
     ARTIFACTS.mkdir(exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / "api-docs.png"))
+    assert offline.attempts == []
+
+
+def test_the_reforms_to_start_from_are_grouped_by_report(page, two_reports_url):
+    tab, offline = page
+    tab.goto(f"{two_reports_url}/explore?lang=en")
+    tab.wait_for_function("document.getElementById('explorer').getAttribute('data-center') !== null")
+    groups = tab.eval_on_selector_all("#reform-select optgroup", """groups => groups.map(g => [
+        g.label, g.getAttribute('data-report'), Array.from(g.querySelectorAll('option')).map(o => o.value)])""")
+    # Newest report first; a report without an English title says so.
+    assert groups == [
+        ["2023年四川民政重点改革举措 (no English label yet)", SICHUAN, [f"{SICHUAN}/reform/{n}" for n in range(1, 5)]],
+        ["Chongqing's ten civil affairs reforms of 2022", REPORT, [f"{REPORT}/reform/{n}" for n in range(1, 11)]],
+    ]
+    assert tab.locator("#explorer").get_attribute("data-center") == f"{SICHUAN}/reform/1"
+    assert tab.locator(f'#reform-select option[value="{SICHUAN}/reform/2"]').text_content() == (
+        "2. 加快发展普惠型养老服务 (no English label yet)")
+
+    # Hits of both reports: each reform, measure and indicator says which report it is from.
+    tab.fill("#search-input", "养老")
+    tab.click("#search-form button[type=submit]")
+    tab.locator(".search-hit").first.wait_for()
+    sichuan = tab.locator(f'.search-hit[data-iri^="{SICHUAN}/"]').first.text_content()
+    chongqing = tab.locator(f'.search-hit[data-iri^="{REPORT}/"]').first.text_content()
+    assert sichuan.endswith(" · 2023年四川民政重点改革举措")
+    assert chongqing.endswith(" · 2022年重庆民政十大改革")
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / "explorer-two-reports.png"), full_page=True)
     assert offline.attempts == []

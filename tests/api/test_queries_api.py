@@ -60,8 +60,9 @@ def test_the_list_gives_every_query_with_its_metadata_and_parameters(client):
         "what_zh", "what_en", "programme_zh", "target_groups", "agencies"]
     assert indicators["parameters"][0] == {
         "name": "reform", "type": "integer", "required": False, "default": None, "values": None, "minimum": "1",
-        "maximum": "10", "lang": None, "example": "9",
-        "description": "Only the indicators of this reform (its number, 1–10)."}
+        "maximum": None, "lang": None, "example": "9",
+        "description": "Only the indicators of this reform (its number in its report)."}
+    assert [p["name"] for p in indicators["parameters"]] == ["reform", "unit", "approx", "report"]
     assert by_name["label-search"]["parameters"][1]["values"] == ["zh", "en"]
 
 
@@ -173,14 +174,15 @@ def test_a_query_that_does_not_page_refuses_limit_and_offset():
     ("/api/queries/incoming-links", 400, "needs the parameter target (iri)"),
     ("/api/queries/indicators?reform=1&reform=2", 400, "given 2 times"),
     ("/api/queries/indicators?reform=one", 400, "parameter reform: 'one' is not an integer"),
-    ("/api/queries/indicators?reform=11", 400, "above the maximum 10"),
+    ("/api/queries/indicators?reform=0", 400, "below the minimum 1"),
+    ("/api/queries/indicators?report=report%2Fsc", 400, "parameter report: 'report/sc' is not an absolute IRI"),
     ("/api/queries/indicators?approx=yes", 400, "parameter approx: 'yes' is not a boolean"),
     ("/api/queries/indicators-by-unit?min=lots", 400, "parameter min: 'lots' is not a decimal"),
     ("/api/queries/reports?since=yesterday", 400, "parameter since: 'yesterday' is not a date"),
     ("/api/queries/label-search?q=x&lang=fr", 400, "parameter lang: 'fr' is not one of zh, en"),
     ("/api/queries/documents-by-type?type=章程", 400, "parameter type: '章程' is not one of"),
     ("/api/queries/money-totals?group=not%20an%20iri", 400, "parameter group: 'not an iri' is not an absolute IRI"),
-    ("/api/queries/indicators?colour=red", 400, "unknown parameter colour; query indicators takes reform, unit, approx"),
+    ("/api/queries/indicators?colour=red", 400, "unknown parameter colour; query indicators takes reform, unit, approx, report"),
     ("/api/queries/indicators?limit=0", 400, "limit must be one whole number of at least 1"),
     ("/api/queries/indicators?offset=-1", 400, "offset must be one whole number of at least 0"),
     ("/api/queries/indicators?limit=%C2%B2", 400, "limit must be one whole number"),

@@ -192,7 +192,8 @@ def assert_api_answers_as_the_scan(application, backend, text: str, **params) ->
                             lang=params.get("lang"), limit=params.get("limit", search.DEFAULT_LIMIT))
     assert hits(application.test_client(), text, **params) == [
         {"iri": h.iri, "label": h.label, "matched": h.matched, "match": h.match, "score": h.score,
-         "class": h.display_class, "page": h.page} for h in scanned], (text, params)
+         "class": h.display_class, "page": h.page, "report": h.report, "report_label": h.report_label}
+        for h in scanned], (text, params)
 
 
 def test_the_api_answers_the_same_from_the_index_and_from_the_scan(report_app, report_backend):

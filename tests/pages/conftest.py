@@ -5,27 +5,36 @@ report built and installed once, or an Oxigraph server loaded with it. The real 
 `python -m reformkg.service serve` (with `--store` for the remote backend) on a free port of
 127.0.0.1, waited on until it answers; the browser is Debian's headless Chromium driven by
 Playwright, allowed to reach 127.0.0.1 only.
+
+`two_reports` is a second dataset, with its own app and server: the packaged report and the Sichuan
+report in tests/fixtures/second-report built together, for what a service of several reports shows.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from reformkg.graph.build import BuildResult, Paths, build
 from reformkg.service.app import create_app
 
-from ..conftest import ROOT, Dataset, free_port
+from ..conftest import ROOT, SOURCE_PATHS, Dataset, free_port
 
 BASE = "https://w3id.org/reformkg/"
 REPORT = BASE + "report/cq-civil-affairs-2022"
+SICHUAN = BASE + "report/sc-civil-affairs-2023"
+PACKAGED_REPORTS = ROOT / "graph" / "sources"
+SECOND_REPORT = ROOT / "tests" / "fixtures" / "second-report"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SERVER_START_SECONDS = 60
 
@@ -44,13 +53,64 @@ def client(app):
 @pytest.fixture(scope="session")
 def live_url(report: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of `reformkg serve` running on the report's store, stopped at the end of the session."""
+    with serve(report, tmp_path_factory) as url:
+        yield url
+
+
+# -- two reports: the packaged one and tests/fixtures/second-report (Sichuan, 2023) -------------------
+
+
+def two_report_paths(sources: Path) -> Paths:
+    """Build paths whose sources folder, `sources`, holds the packaged report and the Sichuan report."""
+    for path in [*PACKAGED_REPORTS.iterdir(), *SECOND_REPORT.iterdir()]:
+        if path.suffix in (".txt", ".toml"):
+            shutil.copy(path, sources)
+    return Paths(sources=sources, curation=SOURCE_PATHS.curation, ontology=SOURCE_PATHS.ontology)
+
+
+@pytest.fixture(scope="session")
+def two_reports_built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The packaged report and the Sichuan report of the same genre, built together from one sources folder."""
+    built = build(two_report_paths(tmp_path_factory.mktemp("two-reports-sources")))
+    assert built.reports == ["cq-civil-affairs-2022", "sc-civil-affairs-2023"], "a report failed to build"
+    return built
+
+
+@pytest.fixture(scope="session")
+def two_reports(datasets: Callable[..., Dataset], two_reports_built: BuildResult) -> Dataset:
+    """The two reports' dataset on the backend under test (its own store: the one-report tests keep theirs)."""
+    return datasets(two_reports_built.nquads)
+
+
+@pytest.fixture(scope="session")
+def two_reports_app(two_reports: Dataset):
+    application = create_app(two_reports.settings())
+    yield application
+    application.extensions["reformkg.backend"].close()
+
+
+@pytest.fixture()
+def two_reports_client(two_reports_app):
+    return two_reports_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def two_reports_url(two_reports: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of `reformkg serve` on the two reports' store."""
+    with serve(two_reports, tmp_path_factory) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python -m reformkg.service serve` on the dataset, on a free port, until the block ends."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("pages-server") / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFORMKG_")}
-    store = ("--store", report.store) if report.store else ()
+    store = ("--store", dataset.store) if dataset.store else ()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "reformkg.service", "serve", "--data-dir", str(report.data_dir),
+            [sys.executable, "-m", "reformkg.service", "serve", "--data-dir", str(dataset.data_dir),
              "--port", str(port), "--host", "127.0.0.1", *store],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )

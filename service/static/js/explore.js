@@ -18,6 +18,7 @@
     links: { en: " links", zh: " 条关联" },
     more: { en: " (more links not shown)", zh: "（还有关联未显示）" },
     none: { en: "Nothing found.", zh: "没有找到。" },
+    noLabel: { en: "no English label yet", zh: "暂无中文名称" },
   };
   function say(key) { return TEXT[key][lang]; }
 
@@ -143,6 +144,10 @@
         li.textContent = say("none");
         results.appendChild(li);
       }
+      // Where the hits come from several reports, each reform, measure or indicator says which.
+      var reports = {};
+      data.results.forEach(function (hit) { if (hit.report) { reports[hit.report] = true; } });
+      var mixed = Object.keys(reports).length > 1;
       data.results.forEach(function (hit) {
         var li = document.createElement("li");
         var button = document.createElement("button");
@@ -155,7 +160,7 @@
         var label = document.createElement("span");
         label.textContent = hit.label;
         var meta = document.createElement("small");
-        meta.textContent = " " + hit["class"] + " · " + hit.match;
+        meta.textContent = " " + hit["class"] + " · " + hit.match + (mixed && hit.report ? " · " + hit.report_label : "");
         button.appendChild(swatch);
         button.appendChild(label);
         button.appendChild(meta);
@@ -170,25 +175,42 @@
     }).catch(function (error) { status.textContent = error.message; });
   });
 
-  // The reforms, in order, to start from.
+  // A title in the page's language, else the other one with a note that the page's is missing.
+  function title(zh, en) {
+    var shown = lang === "en" ? en : zh;
+    return shown || ((zh || en || "") + " (" + say("noLabel") + ")");
+  }
+
+  // The reforms to start from, grouped by report (newest report first), in order within each.
   var select = document.getElementById("reform-select");
   select.addEventListener("change", function () { if (select.value) { expand(select.value, true); } });
-  getJSON(root.getAttribute("data-reforms-url")).then(function (data) {
-    var rows = data.rows.slice().sort(function (a, b) { return a.number - b.number; });
-    select.textContent = "";
-    select.appendChild(new Option("—", ""));
-    rows.forEach(function (row) {
-      var option = document.createElement("option");
-      option.value = row.reform;
-      option.textContent = row.number + ". " + ((lang === "en" ? row.title_en : row.title_zh) || row.title_zh);
-      select.appendChild(option);
-    });
-    var start = root.getAttribute("data-start") || (rows.length ? rows[0].reform : "");
-    if (start) {
-      select.value = start;
-      expand(start, true);
-    }
-  }).catch(function (error) { status.textContent = error.message; });
+  Promise.all([getJSON(root.getAttribute("data-reports-url")), getJSON(root.getAttribute("data-reforms-url"))])
+    .then(function (answers) {
+      var reports = answers[0].rows, reforms = answers[1].rows;
+      select.textContent = "";
+      select.appendChild(new Option("—", ""));
+      var first = "";
+      reports.forEach(function (report) {
+        var group = document.createElement("optgroup");
+        group.label = title(report.title_zh, report.title_en);
+        group.setAttribute("data-report", report.report);
+        reforms.filter(function (row) { return row.report === report.report; })
+          .sort(function (a, b) { return a.number - b.number; })
+          .forEach(function (row) {
+            var option = document.createElement("option");
+            option.value = row.reform;
+            option.textContent = row.number + ". " + title(row.title_zh, row.title_en);
+            group.appendChild(option);
+            first = first || row.reform;
+          });
+        select.appendChild(group);
+      });
+      var start = root.getAttribute("data-start") || first;
+      if (start) {
+        select.value = start;
+        expand(start, true);
+      }
+    }).catch(function (error) { status.textContent = error.message; });
 
   // The legend: the classes and their colours.
   var legend = document.getElementById("legend");
