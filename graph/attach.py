@@ -139,6 +139,8 @@ _CHANGE = re.compile(r"同比|比上年|较上年|增长|下降|增加了|减少
 _CUMULATIVE = re.compile(r"累计|以来|累积|总计|历年")
 _STANDARD_CUE = re.compile(r"补贴|标准|每人每月|每人每年|每月|每年每人|人均|/人")
 _STANDARD_VERB = re.compile(r"提高到|提高至|达到|达|为|调整为|调整到|提升至|提升到|不低于")
+_DURATIONS = frozenset(("天", "个工作日", "工作日", "小时", "分钟", "日"))
+_SHORTENED = re.compile(r"压缩|缩短|控制在|不超过|时限|时间")
 _PAID = re.compile(r"发放|投入|增发|拨付|下达|筹集|支出|资金|募集|惠及|累计")
 
 
@@ -156,6 +158,8 @@ def kind(text: str, clause: Span, sentence: Span, quantity: Quantity) -> str:
     if quantity.unit == "元" and _STANDARD_CUE.search(words) and _STANDARD_VERB.search(words) \
             and not _PAID.search(words):
         return "standard"
+    if quantity.unit in _DURATIONS and _SHORTENED.search(words):
+        return "standard"  # 办理时限压缩至5个工作日: a time limit, the standard of a service
     if _CUMULATIVE.search(words) or "以来" in lead:
         return "cumulative"
     return "achievement"

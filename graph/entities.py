@@ -22,6 +22,10 @@ _ISSUING_VERBS = ("修订出台", "印发", "出台", "制定", "编制", "发�
 _DEPARTMENTS = re.compile(rf"((?:[{_CJK}]{{2,8}}、)+[{_CJK}]{{2,8}})等(?:有关)?部门")
 _DEPARTMENT_AND = re.compile(rf"([{_CJK}]{{2}})和其他有关部门")
 _DISTRICTS = re.compile(rf"(?:[{_CJK}]{{2}}[区县市]、)+[{_CJK}]{{2}}[区县市]")
+# A place list after 在 (在景德镇市、九江市开展…, 在威宁自治县、赫章县推广…): whole names of towns, counties,
+# districts and cities, each the longest that ends in its level.
+_PLACE_NAME = rf"[{_CJK}]{{2,6}}(?:自治县|自治州|新区|区|县|市|镇|乡)"
+_IN_PLACES = re.compile(rf"(?:在|于)((?:{_PLACE_NAME}、)*{_PLACE_NAME})")
 _LEADING_VERB = re.compile(r"^(?:明确|推动|加强|会同|联合|协调|组织|指导|由|与|和)")
 _WHOLE_PLACE = ("全市", "本市", "全省", "本省")
 # How a reform relates to a document it cites, from the verb of the citing clause: the last of these
@@ -200,9 +204,12 @@ def places(text: str, within: Span, curation: Curation, home: Entity) -> list[Me
     """Curated places, districts in lists (巴南区、永川区、大足区), and 全市 as the report's own place."""
     found = gazetteer(text, within, curation, "place")
     known = {(m.span.start, m.span.end) for m in found}
-    for m in _DISTRICTS.finditer(text, within.start, within.end):
-        offset = m.start()
-        for name in m.group(0).split("、"):
+    lists = [(m.start(1), m.group(1)) for m in _IN_PLACES.finditer(text, within.start, within.end)]
+    lists += [(m.start(), m.group(0)) for m in _DISTRICTS.finditer(text, within.start, within.end)
+              if not any(start <= m.start() < start + len(names) for start, names in lists)]
+    for list_start, names in lists:
+        offset = list_start
+        for name in names.split("、"):
             span = Span(offset, offset + len(name))
             offset = span.end + 1
             if (span.start, span.end) in known or any(
@@ -433,9 +440,12 @@ def _relation(before: str) -> str:
     end at the same place the longest wins (修订出台 revises, though it ends in 出台)."""
     best, key = "cites", (-1, 0)
     for verb, relation in _RELATION_VERBS:
-        i = before.rfind(verb)
-        if i >= 0 and (i + len(verb), len(verb)) > key:
-            best, key = relation, (i + len(verb), len(verb))
+        for m in re.finditer(verb, before):
+            i = m.start()
+            if before[m.end() : m.end() + 1] == "的":
+                continue  # 贯彻国务院办公厅印发的《…》: 印发的 says what the issuer did, not the reform
+            if (i + len(verb), len(verb)) > key:
+                best, key = relation, (i + len(verb), len(verb))
     return best
 
 
@@ -459,6 +469,9 @@ def programmes(text: str, within: Span, curation: Curation, kinds: dict[str, str
             continue
         following = re.match(rf"[{_CJK}]{{0,12}}", text[m.end() : m.end() + 12]).group(0)
         kind = (entity.type if entity else None) or _kind(name, following, triggers, kinds)
+        if kind is None and _LAUNCH_BEFORE.search(text[_clause_start(text, m.start(), within.start) : m.start()]):
+            # 推行“一网通办”, 建立“一人一档”: a programme of no kind the words name.
+            kind = next((k for k in kinds.values() if k.endswith("/programme")), None)
         if kind is not None:
             kind_of[name] = kind
     found = []
@@ -486,6 +499,13 @@ def programmes(text: str, within: Span, curation: Curation, kinds: dict[str, str
 _LAUNCHED = re.compile(
     rf"(?:实施|开展|推进|启动|组织开展|深入开展)((?!“)[{_CJK}“”]{{2,30}}?(?:行动|工程|计划))(?=[,，。;；、]|$)"
 )
+
+
+# Verbs that launch or run what follows them: a quoted name after one is a programme, however it
+# ends (推行社会救助“一网通办”, 通过“村民说事”协商, 组建“银发先锋”志愿服务队). 实现/确保 state goals, so a
+# quoted slogan after them (确保困难群众“进一个门、办所有事”) is not one.
+_LAUNCH_BEFORE = re.compile(r"(?:推行|实施|开展|推广|打造|建立|创设|创建|举办|设立|推进|试点|依托|通过|组建|启动|"
+                            r"上线|建设|运用|搭建)[^，,。；;“”]{0,12}$")
 
 
 def _kind(name: str, following: str, triggers: list[str], kinds: dict[str, str]) -> str | None:

@@ -14,6 +14,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
 from reformkg.graph.vocab import OWL, RDF, RDFS, VOID, XSD
 
+from .nodes import IN_REPORT
 from .store.base import Backend, QueryRequest
 from .store.select import ask, select
 
@@ -83,13 +84,12 @@ INDICATORS = _PREFIXES + _INDICATOR_SELECT.replace("SELECT DISTINCT", "SELECT DI
     + _INDICATOR + "} ORDER BY ?start"
 INDICATOR = _PREFIXES + _INDICATOR_SELECT + _INDICATOR + "}"
 
-# A reform is part of its report, a measure or an indicator (or a programme) is in a reform: the reports
-# of the resource itself (?thing unbound) and of what links to it or from it. Bounded, as INCOMING is.
-_IN_REPORT = "dcterms:isPartOf|rkg:reform/dcterms:isPartOf"
+# The reports of the resource itself (?thing unbound) and of what links to it or from it. Bounded, as
+# INCOMING is.
 SCOPES = _PREFIXES + f"""SELECT DISTINCT ?doc ?thing ?report ?title WHERE {{
-  {{ ?doc {_IN_REPORT} ?report }}
-  UNION {{ ?doc ?p ?thing . ?thing {_IN_REPORT} ?report }}
-  UNION {{ ?thing ?p ?doc . ?thing {_IN_REPORT} ?report }}
+  {{ ?doc {IN_REPORT} ?report }}
+  UNION {{ ?doc ?p ?thing . ?thing {IN_REPORT} ?report }}
+  UNION {{ ?thing ?p ?doc . ?thing {IN_REPORT} ?report }}
   ?report a rkg:Report .
   OPTIONAL {{ ?report rdfs:label ?title }}
 }} LIMIT {4 * INCOMING_LIMIT}"""

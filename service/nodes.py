@@ -7,7 +7,7 @@ bounded set of IRIs in one query; `collect` reads it from triples already in mem
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
@@ -107,24 +107,12 @@ def local_name(iri: str) -> str:
 
 def describe(backend: Backend, iris: Sequence[str], *, timeout: float, max_rows: int) -> dict[str, NodeInfo]:
     """Labels, types and schemes of `iris`, in one query per DESCRIBE_CHUNK of them (bounded: a caller
-    passes at most a few hundred).
-
-    Each IRI is bound to its own variable (?n0, ?n1 …) through substitutions, so the query text
-    holds only variable names; a union branch per variable gathers that node's values.
-    """
+    passes at most a few hundred)."""
     found = {iri: NodeInfo(iri) for iri in iris}
-    unique = list(found)
-    for start in range(0, len(unique), DESCRIBE_CHUNK):
-        chunk = unique[start:start + DESCRIBE_CHUNK]
-        names = [f"n{i}" for i in range(len(chunk))]
-        branches = " UNION ".join(f"{{ ?{n} ?k ?v BIND(?{n} AS ?node) }}" for n in names)
-        keys = ", ".join(f"<{k}>" for k in _KEYS)
-        text = (f"SELECT {' '.join('?' + n for n in names)} ?node ?k ?v WHERE {{ {branches} "
-                f"FILTER(?k IN ({keys})) }}")
-        rows = select(backend, text, {n: str(NamedNode(iri)) for n, iri in zip(names, chunk)},
-                      timeout=timeout, max_rows=max_rows)
-        for row in rows:
-            found[row["node"].value].add(row["k"].value, row["v"])
+    keys = ", ".join(f"<{k}>" for k in _KEYS)
+    for row in _per_node(backend, list(found), "{node} ?k ?v", "?k ?v", f"FILTER(?k IN ({keys}))",
+                         timeout=timeout, max_rows=max_rows):
+        found[row["node"].value].add(row["k"].value, row["v"])
     return found
 
 
@@ -139,29 +127,40 @@ class InReport:
         return pick(self.labels, lang) or local_name(self.report)
 
 
-_IN_REPORT = f"<{DCTERMS.isPartOf.value}>|<{RKG.reform.value}>/<{DCTERMS.isPartOf.value}>"
+IN_REPORT = f"<{DCTERMS.isPartOf.value}>|<{RKG.reform.value}>/<{DCTERMS.isPartOf.value}>"
+"""The property path from a reform (part of its report), a measure, an indicator or a programme (in a
+reform) to its report."""
 
 
 def reports(backend: Backend, iris: Sequence[str], *, timeout: float, max_rows: int) -> dict[str, InReport]:
-    """The report each of `iris` is in (a reform is part of it, a measure or an indicator is in one of
-    its reforms), for those in exactly one: one query per DESCRIBE_CHUNK IRIs, bound as `describe` binds
-    them. A programme named by reforms of several reports is left out."""
+    """The report each of `iris` is in, for those in exactly one, in one query per DESCRIBE_CHUNK of them.
+    A programme named by reforms of several reports is left out."""
     found: dict[str, dict[str, dict[str, str]]] = {}
-    unique = list(dict.fromkeys(iris))
-    for start in range(0, len(unique), DESCRIBE_CHUNK):
-        chunk = unique[start:start + DESCRIBE_CHUNK]
-        names = [f"n{i}" for i in range(len(chunk))]
-        branches = " UNION ".join(f"{{ ?{n} {_IN_REPORT} ?report BIND(?{n} AS ?node) }}" for n in names)
-        text = (f"SELECT {' '.join('?' + n for n in names)} ?node ?report ?label WHERE {{ {branches} "
-                f"?report a <{RKG.Report.value}> OPTIONAL {{ ?report <{RDFS.label.value}> ?label }} }}")
-        rows = select(backend, text, {n: str(NamedNode(iri)) for n, iri in zip(names, chunk)},
-                      timeout=timeout, max_rows=max_rows)
-        for row in rows:
-            labels = found.setdefault(row["node"].value, {}).setdefault(row["report"].value, {})
-            label = row.get("label")
-            if isinstance(label, Literal):
-                labels.setdefault(label.language or "", label.value)
+    rows = _per_node(backend, list(dict.fromkeys(iris)), f"{{node}} {IN_REPORT} ?report", "?report ?label",
+                     f"?report a <{RKG.Report.value}> OPTIONAL {{ ?report <{RDFS.label.value}> ?label }}",
+                     timeout=timeout, max_rows=max_rows)
+    for row in rows:
+        labels = found.setdefault(row["node"].value, {}).setdefault(row["report"].value, {})
+        label = row.get("label")
+        if isinstance(label, Literal):
+            labels.setdefault(label.language or "", label.value)
     return {node: InReport(*next(iter(by_report.items()))) for node, by_report in found.items() if len(by_report) == 1}
+
+
+def _per_node(backend: Backend, iris: list[str], pattern: str, columns: str, rest: str, *, timeout: float,
+              max_rows: int) -> Iterator[dict]:
+    """The rows of `pattern` (with `{node}` for each IRI) and `rest`, projecting ?node and `columns`.
+
+    Each IRI is bound to its own variable (?n0, ?n1 …) through substitutions, so the query text
+    holds only variable names; a union branch per variable gathers that node's rows.
+    """
+    for start in range(0, len(iris), DESCRIBE_CHUNK):
+        chunk = iris[start:start + DESCRIBE_CHUNK]
+        names = [f"n{i}" for i in range(len(chunk))]
+        branches = " UNION ".join(f"{{ {pattern.format(node='?' + n)} BIND(?{n} AS ?node) }}" for n in names)
+        text = f"SELECT {' '.join('?' + n for n in names)} ?node {columns} WHERE {{ {branches} {rest} }}"
+        yield from select(backend, text, {n: str(NamedNode(iri)) for n, iri in zip(names, chunk)},
+                          timeout=timeout, max_rows=max_rows)
 
 
 def collect(triples: Iterable[Triple]) -> dict[str, NodeInfo]:
