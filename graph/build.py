@@ -169,8 +169,7 @@ def build(
             continue
         sources[source.id] = source
     parts: list[_Part] = []
-    alone: list[Quad] = []
-    """The last report that conformed, built alone."""
+    alone: list[Quad] = []  # the last report that conformed, as built alone
     warnings: list[str] = []
     for rid in sorted(sources):
         source = sources[rid]

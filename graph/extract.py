@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from . import attach, entities, quantities, roles, segment
 from .attach import Link
-from .clean import clean_text
+from .clean import clean_with_origin
 from .curated import Curation, Entity
 from .entities import Citation, Mention
 from .quantities import Quantity
@@ -65,6 +65,8 @@ class Extraction:
     """Every agency's role in a clause, in text order; the publisher's default role is not listed."""
     clauses: list[Span] = field(default_factory=list)
     """Every clause of every section body, in text order."""
+    origin: list[int] = field(default_factory=list)
+    """For each character of `text`, its offset in the page as published (clean.clean_with_origin)."""
 
     def clause_at(self, span: Span) -> Span:
         """The clause holding a span: the words that state what the span names (the span itself
@@ -86,7 +88,7 @@ class Extraction:
 
 
 def extract(source: ReportSource, curation: Curation, schemes: Schemes) -> Extraction:
-    text = clean_text(source.raw(), source.title)
+    text, origin = clean_with_origin(source.raw(), source.title)
     found = segment.sections(text)
     whole = Span(0, len(text))
     publisher = _entity(curation, "agency", source.publisher)
@@ -100,7 +102,7 @@ def extract(source: ReportSource, curation: Curation, schemes: Schemes) -> Extra
     mentions.sort(key=lambda m: (m.span.start, m.kind))
     citations = entities.citations(text, whole, curation, publisher, source.title,
                                    [m for m in mentions if m.kind == "agency"])
-    result = Extraction(source, text, found, mentions, citations, [], publisher, home)
+    result = Extraction(source, text, found, mentions, citations, [], publisher, home, origin=origin)
     titles = [c.document.span for c in citations]
     result.mentions = [m for m in mentions if not any(t.start <= m.span.start < t.end for t in titles)]
     agencies = [m for m in result.mentions if m.kind == "agency"]

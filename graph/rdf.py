@@ -445,6 +445,11 @@ class ReportGraphs:
         g.add(position, RDF.type, OA.TextPositionSelector)
         g.add(position, OA.start, Literal(str(span.start), datatype=XSD.nonNegativeInteger))
         g.add(position, OA.end, Literal(str(span.end), datatype=XSD.nonNegativeInteger))
+        if self.x.origin and span.end > span.start:
+            # Where the same words are in the page as published (markup and indentation included).
+            published_start, published_end = self.x.origin[span.start], self.x.origin[span.end - 1] + 1
+            g.add(iri, RKG.publishedStart, Literal(str(published_start), datatype=XSD.nonNegativeInteger))
+            g.add(iri, RKG.publishedEnd, Literal(str(published_end), datatype=XSD.nonNegativeInteger))
 
 
 _ROLES = {"publisher": "PublisherRole", "lead": "LeadRole", "co-actor": "CoActorRole",

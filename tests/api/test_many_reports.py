@@ -48,7 +48,8 @@ def test_no_query_limits_how_many_reforms_a_report_has():
     numbers = [(q.name, p) for q in load_catalog() for p in q.parameters if p.type == "integer"]
     assert {name for name, _ in numbers} >= {"indicators", "reforms-and-measures", "documents-by-reform",
                                              "named-programmes"}
-    assert all((p.minimum, p.maximum) == ("1", None) for _, p in numbers)
+    # 0 is the whole of a report without numbered sections; no upper bound.
+    assert all((p.minimum, p.maximum) == ("0", None) for _, p in numbers)
 
 
 def test_indicators_of_the_sichuan_report_are_its_rows_only(two_reports_client):
@@ -76,7 +77,7 @@ def test_a_reform_number_past_ten_is_accepted_and_has_no_rows(two_reports_client
     assert rows(two_reports_client, "indicators", reform=11) == []
     assert rows(two_reports_client, "reforms-and-measures", reform=11) == []
     assert rows(two_reports_client, "documents-by-reform", number=11, report=SICHUAN) == []
-    assert "below the minimum 1" in answer(two_reports_client, "/api/queries/indicators", 400, reform=0)["message"]
+    assert "below the minimum 0" in answer(two_reports_client, "/api/queries/indicators", 400, reform=-1)["message"]
 
 
 def test_every_report_scoped_query_keeps_to_the_report_it_is_given(two_reports_client):

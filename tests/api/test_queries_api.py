@@ -59,9 +59,9 @@ def test_the_list_gives_every_query_with_its_metadata_and_parameters(client):
     assert indicators["variables"] == ["reform", "value", "unit", "approx", "quote", "label_en", "indicator", "report", "label_zh", "kind",
         "what_zh", "what_en", "programme_zh", "target_groups", "agencies"]
     assert indicators["parameters"][0] == {
-        "name": "reform", "type": "integer", "required": False, "default": None, "values": None, "minimum": "1",
+        "name": "reform", "type": "integer", "required": False, "default": None, "values": None, "minimum": "0",
         "maximum": None, "lang": None, "example": "9",
-        "description": "Only the indicators of this reform (its number in its report)."}
+        "description": "Only the indicators of this reform (its number in its report; 0 for a report without numbered sections)."}
     assert [p["name"] for p in indicators["parameters"]] == ["reform", "unit", "approx", "report"]
     assert by_name["label-search"]["parameters"][1]["values"] == ["zh", "en"]
 
@@ -174,7 +174,7 @@ def test_a_query_that_does_not_page_refuses_limit_and_offset():
     ("/api/queries/incoming-links", 400, "needs the parameter target (iri)"),
     ("/api/queries/indicators?reform=1&reform=2", 400, "given 2 times"),
     ("/api/queries/indicators?reform=one", 400, "parameter reform: 'one' is not an integer"),
-    ("/api/queries/indicators?reform=0", 400, "below the minimum 1"),
+    ("/api/queries/indicators?reform=-1", 400, "below the minimum 0"),
     ("/api/queries/indicators?report=report%2Fsc", 400, "parameter report: 'report/sc' is not an absolute IRI"),
     ("/api/queries/indicators?approx=yes", 400, "parameter approx: 'yes' is not a boolean"),
     ("/api/queries/indicators-by-unit?min=lots", 400, "parameter min: 'lots' is not a decimal"),

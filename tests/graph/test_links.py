@@ -154,3 +154,22 @@ def test_an_agency_that_opens_the_sentence_acts_in_its_later_clauses(tmp_path):
     assert {(l.mention.name, l.rule) for l in ind.links if l.kind == "agency"} == {("公安机关", "sentence-subject")}
     (role,) = [r for r in x.roles if r.agency.name == "公安机关"]
     assert role.role == "implementer"
+
+
+def test_every_span_is_found_in_the_page_as_published_at_its_published_offsets(built):
+    """rkg:publishedStart/End index the report's file as published: the quote is there, word for word
+    (a span across paragraphs takes in the page's line breaks and indentation between them)."""
+    import re as _re
+
+    from pyoxigraph import RdfFormat, Store
+
+    store = Store()
+    store.load(built.nquads, format=RdfFormat.N_QUADS)
+    raw = (ROOT / "graph" / "sources" / "cq-civil-affairs-2022-ten-reforms.txt").read_text(encoding="utf-8")
+    rows = list(store.query("""PREFIX rkg: <https://w3id.org/reformkg/ontology#> PREFIX oa: <http://www.w3.org/ns/oa#>
+        SELECT ?exact ?ps ?pe WHERE { ?s rkg:publishedStart ?ps ; rkg:publishedEnd ?pe ;
+          oa:hasSelector/oa:exact ?exact }""", use_default_graph_as_union=True))
+    assert len(rows) > 200
+    for row in rows:
+        published = raw[int(row["ps"].value) : int(row["pe"].value)]
+        assert _re.sub(r"\s*\n\s*", "\n", published) == row["exact"].value
