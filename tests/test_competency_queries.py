@@ -278,3 +278,19 @@ def test_why_has_no_answer_for_a_link_the_graph_does_not_assert(backend):
     assert run_with(backend, "why", subject=BASE + "report/cq-civil-affairs-2022/reform/5",
                     predicate="http://www.w3.org/ns/prov#wasAssociatedWith",
                     object=BASE + "agency/ministry-of-civil-affairs") == []
+
+
+def test_why_answers_for_every_kind_of_link(backend):
+    """One link of each kind the graph asserts (a sample per predicate), and why.rq gives its words."""
+    text = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?p (SAMPLE(?s) AS ?subject) (SAMPLE(?o) AS ?object) WHERE {
+          ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o } GROUP BY ?p"""
+    response = backend.query(QueryRequest(text, accept="application/sparql-results+json"))
+    result = parse_query_results(b"".join(response.body), format=QueryResultsFormat.JSON)
+    samples = [(s["subject"].value, s["p"].value, s["object"].value) for s in result]
+    kinds = {p.rsplit("#", 1)[-1].rsplit("/", 1)[-1] for _, p, _ in samples}
+    assert kinds >= {"targetGroup", "agency", "programme", "spatial", "wasAssociatedWith", "creator", "references",
+                     "implements", "issues", "revises", "drafts", "protects"}
+    for subject, predicate, obj in samples:
+        rows = run_with(backend, "why", subject=subject, predicate=predicate, object=obj)
+        assert rows and all(r["quote"] for r in rows), (subject, predicate, obj)
