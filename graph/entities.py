@@ -21,10 +21,11 @@ _TITLE_ISSUERS = re.compile(rf"^((?:[{_CJK}]{{2,14}}[\s、]+)*[{_CJK}]{{2,14}})�
 _ISSUING_VERBS = ("修订出台", "印发", "出台", "制定", "编制", "发布", "修订")
 _DEPARTMENTS = re.compile(rf"((?:[{_CJK}]{{2,8}}、)+[{_CJK}]{{2,8}})等(?:有关)?部门")
 _DEPARTMENT_AND = re.compile(rf"([{_CJK}]{{2}})和其他有关部门")
-_DISTRICTS = re.compile(rf"(?:[{_CJK}]{{2}}[区县市]、)+[{_CJK}]{{2}}[区县市]")
+_DISTRICTS = re.compile(rf"(?![在于])(?:[{_CJK}]{{2}}[区县市]、)+[{_CJK}]{{2}}[区县市]")
 # A place list after 在 (在景德镇市、九江市开展…, 在威宁自治县、赫章县推广…): whole names of towns, counties,
 # districts and cities, each the longest that ends in its level.
-_PLACE_NAME = rf"[{_CJK}]{{2,6}}(?:自治县|自治州|新区|区|县|市|镇|乡)"
+# A one-character stem is a name (攸县) unless it is a word of scope (全市, 本县, 城市, 各区).
+_PLACE_NAME = rf"(?![全本城该各同此我])[{_CJK}]{{1,6}}(?:自治县|自治州|新区|区|县|市|镇|乡)"
 _IN_PLACES = re.compile(rf"(?:在|于)((?:{_PLACE_NAME}、)*{_PLACE_NAME})")
 _LEADING_VERB = re.compile(r"^(?:明确|推动|加强|会同|联合|协调|组织|指导|由|与|和)")
 _WHOLE_PLACE = ("全市", "本市", "全省", "本省")
@@ -147,7 +148,7 @@ _GROUP_CUT = re.compile(
     r"走访|帮助|惠及|服务|安置|接收|吸纳|救助|资助|关爱|发放|提供|建立|建成|建设|举办|化解|受理|贯彻|促进|健全|深化|"
     r"推行|完善|推动|做好|提高|开展|实施|落实|加强|推进|强化|培育|组织|引导|支持|保障|覆盖|纳入|行动|项目|工程|计划|"
     r"专项|配合|联合|会同|涉|全市|全省|全县|全区|全年|\d+年|局|厅|委|办|部|院|政府|残联|以上|以下|周岁|岁|符合条件|"
-    r"经济困难|有意愿|新增|新时代|确保|织密|织牢|形成|打造|设立|调整|核算|影响|从业|工作|管理|执法|经营|护理|志愿|"
+    r"经济困难|有意愿|新增|新时代|确保|拖欠|根治|织密|织牢|形成|打造|设立|调整|核算|影响|从业|工作|管理|执法|经营|护理|志愿|"
     r"[省市县区]")
 # What may stand before a known group to name a narrower one (独居老年人, 一级重度残疾人); any other word
 # before it (确保困难群众, 打造重庆未成年人) is the sentence's, and the known group is the mention.
