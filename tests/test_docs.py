@@ -43,3 +43,11 @@ def test_every_cli_command_in_the_readme_exists():
     for command in commands:
         result = runner.invoke(main, [command, "--help"])
         assert result.exit_code == 0, (command, result.output)
+
+
+def test_w3id_rules_redirect_every_path_and_the_ontology_to_the_deployment():
+    rules = (ROOT / "docs" / "w3id" / ".htaccess").read_text(encoding="utf-8")
+    active = [line for line in rules.splitlines() if line and not line.startswith("#")]
+    assert "RewriteEngine on" in active
+    assert any(line.startswith("RewriteRule ^ontology$ ") and "[R=303" in line for line in active)
+    assert active[-1].startswith("RewriteRule ^(.*)$ https://") and active[-1].endswith("/$1 [R=303,L]")
