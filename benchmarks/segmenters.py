@@ -1,5 +1,5 @@
 """Patterns against a field library: target groups and agencies found in the corpus by reformkg's own
-patterns (graph/entities.py) and by jieba's segmentation and part-of-speech tags, scored on the same
+patterns (graph/groups.py, graph/agencies.py) and by jieba's segmentation and part-of-speech tags, scored on the same
 hand-made gold (tests/fixtures/corpus/, names only, whatever reform names them).
 
 jieba is a benchmark-only dependency (`pip install jieba`; its dictionary ships in the package, nothing
@@ -17,7 +17,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from reformkg.graph import curated, entities
+from reformkg.graph import agencies, curated, groups
 from reformkg.graph.clean import clean_text
 from reformkg.graph.extract import _seat
 from reformkg.graph.reports import ReportSource
@@ -47,10 +47,10 @@ def _gold(path: Path) -> dict[str, list[tuple[str]]]:
 
 def patterns(text: str, source: ReportSource, curation: curated.Curation) -> dict[str, set[str]]:
     whole = Span(0, len(text))
-    groups = {m.name for m in entities.groups(text, whole, curation)}
-    agencies = {m.name for m in entities.agencies(text, whole, curation, source.place, _seat(source))
+    found_groups = {m.name for m in groups.groups(text, whole, curation)}
+    found_agencies = {m.name for m in agencies.agencies(text, whole, curation, source.place, _seat(source))
                 if m.name != source.publisher}
-    return {"target-group": groups, "agency": agencies}
+    return {"target-group": found_groups, "agency": found_agencies}
 
 
 def with_jieba(text: str) -> dict[str, set[str]]:
@@ -60,8 +60,8 @@ def with_jieba(text: str) -> dict[str, set[str]]:
     import jieba.posseg as pseg
 
     jieba.setLogLevel(logging.WARNING)
-    groups: set[str] = set()
-    agencies: set[str] = set()
+    found_groups: set[str] = set()
+    found_agencies: set[str] = set()
     for line in text.splitlines():
         tokens = [(t.word, t.flag) for t in pseg.cut(line)]
         for i, (word, flag) in enumerate(tokens):
@@ -69,11 +69,11 @@ def with_jieba(text: str) -> dict[str, set[str]]:
             while run > 0 and tokens[run - 1][1] in _NOUNISH:
                 run -= 1
             name = "".join(w for w, _ in tokens[run : i + 1])
-            if word.endswith(entities._GROUP_HEADS) and flag in _NOUNISH:
-                groups.add(name)
-            if flag == "nt" or (flag in _NOUNISH and word.endswith(entities._ORG_SUFFIX) and len(name) > 2):
-                agencies.add(name)
-    return {"target-group": groups, "agency": agencies}
+            if word.endswith(groups._GROUP_HEADS) and flag in _NOUNISH:
+                found_groups.add(name)
+            if flag == "nt" or (flag in _NOUNISH and word.endswith(agencies._ORG_SUFFIX) and len(name) > 2):
+                found_agencies.add(name)
+    return {"target-group": found_groups, "agency": found_agencies}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .entities import Mention
+from .mentions import Mention
 from .quantities import Quantity
 from .roles import Role
 from .segment import Span

@@ -8,11 +8,12 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from . import attach, entities, quantities, roles, segment
+from . import agencies, attach, citations, groups, places, programmes, quantities, roles, segment
 from .attach import Link
 from .clean import clean_with_origin
 from .curated import Curation, Entity
-from .entities import Citation, Mention
+from .citations import Citation
+from .mentions import Mention, slug_for
 from .quantities import Quantity
 from .segment import Section, Span
 from .vocab import Schemes
@@ -94,22 +95,22 @@ def extract(source: ReportSource, curation: Curation, schemes: Schemes) -> Extra
     publisher = _entity(curation, "agency", source.publisher)
     home = _entity(curation, "place", source.place)
     mentions = (
-        entities.agencies(text, whole, curation, source.place, _seat(source))
-        + entities.groups(text, whole, curation)
-        + entities.places(text, whole, curation, home)
-        + entities.programmes(text, whole, curation, schemes.kinds)
+        agencies.agencies(text, whole, curation, source.place, _seat(source))
+        + groups.groups(text, whole, curation)
+        + places.places(text, whole, curation, home)
+        + programmes.programmes(text, whole, curation, schemes.kinds)
     )
     mentions.sort(key=lambda m: (m.span.start, m.kind))
-    citations = entities.citations(text, whole, curation, publisher, source.title,
-                                   [m for m in mentions if m.kind == "agency"])
-    result = Extraction(source, text, found, mentions, citations, [], publisher, home, origin=origin)
-    titles = [c.document.span for c in citations]
+    cited = citations.citations(text, whole, curation, publisher, source.title,
+                                [m for m in mentions if m.kind == "agency"])
+    result = Extraction(source, text, found, mentions, cited, [], publisher, home, origin=origin)
+    titles = [c.document.span for c in cited]
     result.mentions = [m for m in mentions if not any(t.start <= m.span.start < t.end for t in titles)]
-    agencies = [m for m in result.mentions if m.kind == "agency"]
+    acting = [m for m in result.mentions if m.kind == "agency"]
     for section in found:
         clauses = [c for s in segment.sentences(text, section.body) for c in segment.clauses(text, s)]
         result.clauses += clauses
-        result.roles += roles.roles(text, clauses, agencies, citations)
+        result.roles += roles.roles(text, clauses, acting, cited)
     result.indicators = _indicators(result, quantities.MEASURE_WORDS | frozenset(schemes.units))
     return result
 
@@ -126,7 +127,7 @@ def _seat(source: ReportSource) -> str:
 
 def _entity(curation: Curation, kind: str, name: str) -> Entity:
     """The curated entity of a name from the report's metadata, or a new one the curation lacks."""
-    slug, entity = entities.slug_for(kind, name, curation)
+    slug, entity = slug_for(kind, name, curation)
     return entity or Entity(kind=kind, slug=slug, zh=name)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pyoxigraph import Literal, NamedNode, Quad
 
 from .curated import Curation, Entity
-from .entities import Mention, slug_for
+from .mentions import Mention, slug_for
 from .extract import Extraction
 from .segment import Span
 from .vocab import (

@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .entities import Citation, Mention
+from .citations import Citation
+from .mentions import Mention
 from .segment import Span
 
 _CJK = r"\u4e00-\u9fff"

@@ -219,3 +219,12 @@ def clauses(text: str, sentence: Span, list_breaks: frozenset[int] = frozenset()
     if start < sentence.end:
         result.append(Span(start, sentence.end))
     return [c for c in (_trim(text, c) for c in result) if c.end > c.start]
+
+
+def clause_start(text: str, position: int, floor: int) -> int:
+    """Where the clause holding `position` starts: after the last comma, colon, semicolon or sentence
+    end before it (`floor` at the latest)."""
+    start = position
+    while start > floor and text[start - 1] not in ",，;；。:：\n":
+        start -= 1
+    return start

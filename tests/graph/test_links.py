@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reformkg.graph import attach, curated, entities, extract, roles, segment
+from reformkg.graph import attach, curated, extract, mentions, roles, segment
 from reformkg.graph.reports import ReportSource
 from reformkg.graph.segment import Span
 from reformkg.graph.vocab import read_schemes
@@ -112,7 +112,7 @@ def test_an_agencys_role_comes_from_the_words_around_it_in_its_clause(clause, ro
     names = ["市检察院", "省财政厅", "省人力资源社会保障厅", "市卫生健康委", "公安机关", "市场监管部门", "区级政府", "市政府"]
     name = next(n for n in names if n in clause)
     start = clause.index(name)
-    mention = entities.Mention("agency", "x", name, Span(start, start + len(name)), None)
+    mention = mentions.Mention("agency", "x", name, Span(start, start + len(name)), None)
     assert roles.role_of(clause, Span(0, len(clause)), mention) == role
 
 

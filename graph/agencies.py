@@ -1,0 +1,140 @@
+"""Agencies: curated bodies (their short forms only in their own place), departments in lists
+(税务、财政等部门), and bodies found by their shape where a construction names them (会同省财政厅,
+县民政局、县财政局联合印发, 省教育厅牵头), named in full in the report's own place (市财政局 in a Hefei
+report is 合肥市财政局)."""
+from __future__ import annotations
+
+import re
+
+from .curated import Curation
+from .mentions import _CJK, Mention, gazetteer, slug_for
+from .segment import Span
+
+_DEPARTMENTS = re.compile(rf"((?:[{_CJK}]{{2,8}}、)+[{_CJK}]{{2,8}})等(?:有关)?部门")
+
+_DEPARTMENT_AND = re.compile(rf"([{_CJK}]{{2}})和其他有关部门")
+
+_LEADING_VERB = re.compile(r"^(?:明确|推动|加强|会同|联合|协调|组织|指导|由|与|和)")
+
+
+def agencies(text: str, within: Span, curation: Curation, place: str | None = None,
+             seat: str | None = None) -> list[Mention]:
+    """Curated agencies, departments named in lists (税务、财政等部门 → 税务部门, 财政部门) and agencies
+    found by their shape where a construction names them (会同省财政厅, 县民政局、县财政局联合印发,
+    省教育厅牵头, 经市政府同意, a clause opening with 省人力资源社会保障厅…)."""
+    found = gazetteer(text, within, curation, "agency", place)
+    found += _shaped_agencies(text, within, curation, seat or place, found)
+
+    def add(name: str, start: int) -> None:
+        # 明确民政、规划自然资源…等部门: a verb glued to the first department is not part of its name.
+        verb = _LEADING_VERB.match(name)
+        if verb:
+            name, start = name[verb.end() :], start + verb.end()
+        span = Span(start, start + len(name))
+        if any(f.span.start < span.end and span.start < f.span.end for f in found):
+            return
+        full = name + "部门"
+        slug, entity = slug_for("agency", full, curation)
+        if entity is None or not entity.ignore:
+            found.append(Mention("agency", slug, full, span, entity))
+
+    for m in _DEPARTMENTS.finditer(text, within.start, within.end):
+        offset = m.start(1)
+        for name in m.group(1).split("、"):
+            add(name, offset)
+            offset += len(name) + 1
+    for m in _DEPARTMENT_AND.finditer(text, within.start, within.end):
+        add(m.group(1), m.start(1))
+    return sorted(found, key=lambda m: m.span.start)
+
+# The names of government bodies end in one of these; a local one starts with its level (省财政厅,
+# 市卫生健康委, 县民政局), a national one with 国务院/国家/中共中央/全国 or is a ministry (…部).
+_ORG_SUFFIX = ("人民政府", "政府", "办公厅", "办公室", "常委会", "委员会", "卫生健康委", "残联", "妇联", "总工会",
+               "人民法院", "法院", "人民检察院", "检察院", "厅", "局", "委", "办", "院", "中心", "部", "署")
+
+_LEVEL = "省市县区州"
+
+_BEFORE_ORG = re.compile(r"(?:会同|联合|配合|协同|与|由|经|推动|指导|协调|商请|报请)$")
+
+_AFTER_ORG = re.compile(r"^(?:牵头|配合|联合印发|联合出台|联合发布|印发|出台|发布|修订|同意|批准|共同|等)")
+
+_ITEM_MARK = re.compile(r"^(?:[（(][一二三四五六七八九十]+[）)]|[①-⑳]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、])")
+
+_SUBJECT_VERB = re.compile(r"^(?:深入贯彻落实|贯彻落实|深入贯彻|贯彻|落实|按照|根据|依据|推动|指导|支持|组织|引导|协调|会同|联合)")
+
+_NAME_STOP = re.compile(r"牵头|配合|联合|共同|印发|出台|发布|修订|同意|批准|开展|实施|建成|举办|化解|制定|办理|将|把|对|为|在|向|的|等|和|与")
+
+
+def _shaped_agencies(text: str, within: Span, curation: Curation, place: str | None,
+                     known: list[Mention]) -> list[Mention]:
+    found: list[Mention] = []
+    taken = [(m.span.start, m.span.end) for m in known]
+    for clause_start, clause_end in _clause_bounds(text, within):
+        clause = text[clause_start:clause_end]
+        lead = _ITEM_MARK.match(clause)
+        offset = lead.end() if lead else 0
+        candidates: list[tuple[int, str]] = []
+        # Subject position: the clause opens with a body's name.
+        candidates += _names_at(clause, offset)
+        for m in re.finditer(r"会同|联合|配合|协同|与|由|经|推动|指导|协调|商请|报请", clause):
+            candidates += _names_at(clause, m.end())
+        for start, name in candidates:
+            begin, end = clause_start + start, clause_start + start + len(name)
+            if any(s < end and begin < e for s, e in taken):
+                continue
+            after = clause[start + len(name):]
+            before = clause[:start]
+            if not (start == offset or _BEFORE_ORG.search(before) or _AFTER_ORG.match(after)
+                    or before.endswith("、") or after.startswith("、")):
+                continue
+            taken.append((begin, end))
+            canonical = _in_place(name, place)
+            slug, entity = slug_for("agency", canonical, curation)
+            found.append(Mention("agency", slug, entity.zh if entity else canonical, Span(begin, end), entity))
+    return found
+
+
+def _names_at(clause: str, start: int) -> list[tuple[int, str]]:
+    """The 、-separated body names that begin at `start`: 省卫生健康委、省医保局印发 → both."""
+    names = []
+    while start < len(clause):
+        stop = _NAME_STOP.search(clause, start)
+        chunk_end = stop.start() if stop else len(clause)
+        chunk = re.match(r"[\u4e00-\u9fff]+", clause[start:chunk_end])
+        if not chunk:
+            break
+        name = chunk.group(0)
+        verb = _SUBJECT_VERB.match(name)
+        if verb:  # 贯彻退役军人事务部等…: the verb before a name is not part of it
+            start += verb.end()
+            name = name[verb.end():]
+        if not name or not (name[0] in _LEVEL or name.startswith(("国务院", "国家", "中共中央", "全国")) or name.endswith("部")):
+            break
+        if not name.endswith(_ORG_SUFFIX) or not 3 <= len(name) <= 16:
+            break
+        names.append((start, name))
+        start += len(name)
+        if clause[start:start + 1] != "、":
+            break
+        start += 1
+    return names
+
+
+def _in_place(name: str, place: str | None) -> str:
+    """市财政局 in a Hefei report is 合肥市财政局: a local body named without its place, at the report's
+    own level (`place` is the report's place with its level: 合肥市, 江西省, 安吉县), takes the report's
+    place. A body of another level (省财政厅 in a city's report) keeps the name the text gives it."""
+    if place and len(place) > 1 and name[0] == place[-1] and not name.startswith(place):
+        return place + name[1:]
+    return name
+
+
+def _clause_bounds(text: str, within: Span):
+    start = within.start
+    for i in range(within.start, within.end):
+        if text[i] in ",，;；。:：\n":
+            if i > start:
+                yield start, i
+            start = i + 1
+    if start < within.end:
+        yield start, within.end
