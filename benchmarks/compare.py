@@ -33,7 +33,7 @@ from compare.systems import OxigraphServer, RdflibEndpoint, ReformKG, ReformKGOv
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
-ORDER = ["reformkg", "oxigraph", "virtuoso", "reformkg-virtuoso", "rdflib-endpoint", "pyoxigraph-memory",
+ORDER = ["reformkg", "reformkg-baseline", "oxigraph", "virtuoso", "reformkg-virtuoso", "rdflib-endpoint", "pyoxigraph-memory",
          "pyoxigraph-disk"]
 
 
@@ -58,6 +58,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--time-limit", type=float, default=3600, help="hard limit for the whole run, seconds")
     p.add_argument("--ready-timeout", type=float, default=600, help="seconds a server may take to answer")
     p.add_argument("--reformkg-args", default="", help="extra `reformkg serve` arguments, e.g. '--workers 2'")
+    p.add_argument("--baseline", type=Path, default=None, metavar="DIR",
+                   help="another source tree of reformkg (e.g. `git worktree add /tmp/before HEAD`), served as "
+                        "the system reformkg-baseline beside this tree's, on a copy of the same data")
     p.add_argument("--note", action="append", default=[],
                    help="a sentence for the results file, e.g. what else the machine was doing (repeatable)")
     p.add_argument("--out", type=Path, default=RESULTS, help="where the .md, .json and .png go")
@@ -71,6 +74,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = set(names) - set(ORDER)
     if unknown:
         p.error(f"unknown system(s) {', '.join(sorted(unknown))}; choose from {', '.join(ORDER)}, pyoxigraph")
+    if args.baseline is not None:
+        names.append("reformkg-baseline")
     args.systems = [n for n in ORDER if n in names]
     return args
 
@@ -79,6 +84,8 @@ def make_system(name: str, work: Path, args: argparse.Namespace):
     work.mkdir(parents=True, exist_ok=True)
     if name == "reformkg":
         return ReformKG(name, work, shlex.split(args.reformkg_args))
+    if name == "reformkg-baseline":
+        return ReformKG(name, work, shlex.split(args.reformkg_args), source=args.baseline)
     if name == "reformkg-virtuoso":
         return ReformKGOverVirtuoso(name, work, shlex.split(args.reformkg_args))
     if name == "oxigraph":
@@ -224,10 +231,13 @@ def check_answers(args, results: dict, started: dict, queries: list[mix.Query], 
 
 
 def interleave(args, results: dict, work: Path, started: dict, queries: list[mix.Query]) -> None:
-    """For each connection count, each system in turn, `--rounds` times: noise spreads over all of them."""
+    """For each connection count, each system in turn, `--rounds` times: noise spreads over all of them.
+    Each round starts one system later than the one before, so that none always runs first."""
     for conns in args.connections:
         for rnd in range(1, args.rounds + 1):
-            for name in results["system_order"]:
+            order = results["system_order"]
+            shift = (rnd - 1) % len(order)
+            for name in order[shift:] + order[:shift]:
                 print(f"mix: {name}, {conns} connections, round {rnd}", flush=True)
                 try:
                     run = run_mix(started[name], queries, conns, args, work)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import requests
 
-from reformkg.service.catalog import load_catalog
+from reformkg.service.sparql.catalog import load_catalog
 from reformkg.service.describe import INCOMING, OWN
 from reformkg.service.settings import Settings
 
@@ -76,7 +76,7 @@ def _embedded_runs(store_dir: str, query: str, substitutions: dict, runs: int, b
     """In a child process: run the query until `runs` or `budget`, sending each run's seconds."""
     from pyoxigraph import QueryResultsFormat, QueryTriples, Store
 
-    from reformkg.service.store.values import bind
+    from reformkg.service.sparql.binding import bind
 
     store = Store.read_only(store_dir)
     text = bind(query, substitutions)  # parameters bound as the service binds them

@@ -1,4 +1,4 @@
-"""Label search (/api/search) at 2 M triples: from the label index (service/textindex.py) against the
+"""Label search (/api/search) at 2 M triples: from the label index (service/search/index.py) against the
 SPARQL scan (queries/label-search.rq) it replaces.
 
 Generates the dataset with generate.py (unless --nquads names one), installs it into a data directory
@@ -37,8 +37,8 @@ from pathlib import Path
 
 import requests
 
-from reformkg.service import textindex
-from reformkg.service.store import snapshots
+from reformkg.service.search import index as textindex
+from reformkg.service.store.embedded import snapshots
 from reformkg.service.store.install import install
 from sparql_endpoint import free_port, start_server, stop_server
 

@@ -33,7 +33,7 @@ import requests
 from pyoxigraph import QueryResultsFormat, QueryTriples, RdfFormat, Store
 
 from reformkg.service.settings import Settings
-from reformkg.service.store import snapshots
+from reformkg.service.store.embedded import snapshots
 from reformkg.service.store.base import QueryRequest
 from reformkg.service.store.embedded import EmbeddedStore
 from reformkg.service.store.install import install

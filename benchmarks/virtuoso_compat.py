@@ -24,14 +24,15 @@ from pyoxigraph import (
 )
 
 from reformkg.graph.build import build
-from reformkg.service.catalog import load_catalog
+from reformkg.service.sparql.catalog import load_catalog
 from reformkg.service.errors import NotFound, QuerySyntaxError, ResultTooLarge, ServiceError
 from reformkg.service.settings import Settings
-from reformkg.service.store.base import GRAPH_TYPES, RESULT_TYPES, Payload, QueryRequest
-from reformkg.service.store.formats import RDF_FORMATS, RESULT_FORMATS
-from reformkg.service.store.publish import publish
+from reformkg.service.formats import GRAPH, RESULTS, media_types
+from reformkg.service.store.base import Payload, QueryRequest
+from reformkg.service.formats import BY_MEDIA
+from reformkg.service.store.remote.publish import publish
 from reformkg.service.store.remote import RemoteStore
-from reformkg.service.store.terms import parse_term
+from reformkg.service.sparql.terms import parse_term
 
 from compare.systems import free_port, virtuoso_ini
 
@@ -74,7 +75,7 @@ class Virtuoso:
 
 
 def solutions(body: bytes, media: str) -> list[tuple]:
-    results = parse_query_results(body, format=RESULT_FORMATS[media])
+    results = parse_query_results(body, format=BY_MEDIA[media].syntax)
     names = [v.value for v in results.variables]
     return [tuple(s[n] for n in names) for s in results]
 
@@ -112,7 +113,7 @@ class Checks:
 
 def contract(c: Checks) -> None:
     reforms = f"PREFIX rkg: <{RKG}> SELECT ?r ?n WHERE {{ ?r a rkg:Reform ; rkg:number ?n }} ORDER BY ?n"
-    for media in RESULT_TYPES:
+    for media in media_types(RESULTS):
         def select(media=media):
             answered, body = c.query(reforms, accept=media)
             assert answered == media, answered
@@ -122,18 +123,18 @@ def contract(c: Checks) -> None:
             assert solutions(body, media) == c.expected(reforms), body[:300]
             return None
         c.check(f"SELECT as {media}", select)
-    for media in RESULT_TYPES:
+    for media in media_types(RESULTS):
         def ask(media=media):
             _, body = c.query(f"ASK {{ ?r a <{RKG}Reform> }}", accept=media)
             expected = c.truth.query(f"ASK {{ ?r a <{RKG}Reform> }}", use_default_graph_as_union=True)
-            assert body == expected.serialize(format=RESULT_FORMATS[media]), body
+            assert body == expected.serialize(format=BY_MEDIA[media].syntax), body
         c.check(f"ASK as {media}", ask)
     construct = f"PREFIX rkg: <{RKG}> CONSTRUCT {{ ?r ?p ?o }} WHERE {{ ?r a rkg:Reform ; ?p ?o }}"
-    for media in GRAPH_TYPES:
+    for media in media_types(GRAPH):
         def graph(media=media):
             answered, body = c.query(construct, accept=media)
             assert answered == media, answered
-            got = {getattr(q, "triple", q) for q in parse(body, format=RDF_FORMATS[media])}
+            got = {getattr(q, "triple", q) for q in parse(body, format=BY_MEDIA[media].syntax)}
             assert got == set(c.truth.query(construct, use_default_graph_as_union=True)), f"{len(got)} triples"
         c.check(f"CONSTRUCT as {media}", graph)
 

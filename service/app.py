@@ -5,9 +5,11 @@ import logging
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from . import accesslog, bodies, cors, page_cache
+from . import accesslog, bodies, context, cors, page_cache, search
 from .errors import ServiceError
 from .settings import Settings
+from .sparql.catalog import load_catalog
+from .store.base import Backend
 
 log = logging.getLogger("reformkg")
 
@@ -19,23 +21,22 @@ def blueprints() -> list[Blueprint]:
     return [sparql.bp, gsp.bp, health.bp, pages.bp, dataset.bp, api.bp, explore.bp, resources.bp]
 
 
-def create_app(settings: Settings, backend=None) -> Flask:
+def create_app(settings: Settings, backend: Backend | None = None) -> Flask:
     """Build the app; `backend` replaces the store the settings name (tests pass their own).
 
-    The embedded store starts its engine processes here; `app.extensions["reformkg.backend"].close()`
-    stops them (they also stop when this process exits).
+    The embedded store starts its engine processes here; closing the backend (context.backend().close())
+    stops them (they also stop when this process exits). A malformed named-query file stops the app
+    from starting (CatalogError).
     """
     app = Flask(__name__)
-    app.config["REFORMKG"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body_bytes
     if backend is None:
         from .store import open_backend
 
         backend = open_backend(settings)
-    app.extensions["reformkg.backend"] = backend
+    context.install(app, settings, backend, load_catalog(), search.label_index(settings, backend))
     page_cache.install(app, backend)
-    _label_index(app, settings, backend)
     app.wsgi_app = bodies.BufferedBody(app.wsgi_app, settings.max_body_bytes, settings.client_timeout)
     accesslog.install(app)
     cors.install(app)
@@ -43,19 +44,6 @@ def create_app(settings: Settings, backend=None) -> Flask:
     for bp in blueprints():
         app.register_blueprint(bp)
     return app
-
-
-def _label_index(app: Flask, settings: Settings, backend) -> None:
-    """The embedded store's label index (textindex.py), rebuilt in the background after every write
-    so that searches scan only until it is; none over a remote store (search.py says why)."""
-    if settings.store or not hasattr(backend, "on_written"):
-        return
-    from . import textindex
-    from .store import snapshots
-
-    index = textindex.LabelIndex(settings.data_dir)
-    app.extensions["reformkg.textindex"] = index
-    backend.on_written.append(lambda: index.build_soon(snapshots.generation(settings.data_dir) or ""))
 
 
 def _register_errors(app: Flask) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .cli_query import NAMES
 from .settings import Settings, SettingsError, load_settings
 
 _data_dir = click.option(
@@ -78,8 +79,7 @@ def validate(config_file: Path | None, base_iri: str | None, sources: tuple[Path
 @_config
 @click.argument("query", required=False)
 @click.option("--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
-@click.option("--format", "fmt", default="table", show_default=True,
-              type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]))
+@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(NAMES))
 def query(data_dir: Path | None, config_file: Path | None, query: str | None, query_file, fmt: str) -> None:
     """Run a SPARQL query against the store (the default graph is the union of all graphs)."""
     from .cli_query import run_query
@@ -149,8 +149,8 @@ def load(data_dir, config_file, into, nquads, gsp, quiet) -> None:
     import time
 
     from .errors import ServiceError
-    from .store.publish import publish
     from .store.remote import RemoteStore
+    from .store.remote.publish import publish
 
     settings = _settings(config_file, data_dir=data_dir, store=into, store_gsp=gsp)
     source = nquads or settings.dataset_file

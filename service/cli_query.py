@@ -1,14 +1,17 @@
 """`reformkg query`: run one query against the on-disk store and format it for a terminal."""
 from __future__ import annotations
 
-from pyoxigraph import QueryBoolean, QueryResultsFormat, QueryTriples, RdfFormat, Store
+import io
 
+from pyoxigraph import QueryBoolean, QueryTriples, Store
+
+from . import formats
 from .settings import Settings
-from .store import snapshots
+from .store.embedded import snapshots
 
-_RESULT_FORMATS = {"json": QueryResultsFormat.JSON, "csv": QueryResultsFormat.CSV,
-                   "tsv": QueryResultsFormat.TSV, "xml": QueryResultsFormat.XML}
-_GRAPH_FORMATS = {"turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES}
+TABLE = "table"
+NAMES = [TABLE, *dict.fromkeys(n for answer in (formats.RESULTS, formats.GRAPH) for n in formats.names(answer))]
+"""What `--format` takes: a table for a terminal, or a format's name (formats.py)."""
 
 
 def run_query(settings: Settings, text: str, fmt: str) -> str:
@@ -23,15 +26,22 @@ def run_query(settings: Settings, text: str, fmt: str) -> str:
         pin.release()
 
 
-def _run(store: Store, text: str, fmt: str) -> str:
+def _run(store: Store, text: str, name: str) -> str:
+    """A graph in the format named (Turtle when the name is no graph format's), results in the format
+    named, or as a table."""
     result = store.query(text, use_default_graph_as_union=True)
     if isinstance(result, QueryTriples):
-        return result.serialize(format=_GRAPH_FORMATS.get(fmt, RdfFormat.TURTLE)).decode("utf-8")
-    if isinstance(result, QueryBoolean) and fmt == "table":
+        return _written(result, formats.named(formats.GRAPH, name) or formats.offered(formats.GRAPH)[0])
+    if isinstance(result, QueryBoolean) and name == TABLE:
         return f"{bool(result)}\n".lower()
-    if fmt in _RESULT_FORMATS:
-        return result.serialize(format=_RESULT_FORMATS[fmt]).decode("utf-8")
-    return _table(result)
+    fmt = formats.named(formats.RESULTS, name)
+    return _written(result, fmt) if fmt is not None else _table(result)
+
+
+def _written(result, fmt: formats.Format) -> str:
+    out = io.BytesIO()
+    fmt.write(result, out)
+    return out.getvalue().decode("utf-8")
 
 
 def _table(solutions) -> str:

@@ -9,11 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, request
 
 READ_METHODS = "GET, HEAD, OPTIONS"
+_METHODS: dict[str, str] = {}
+"""Blueprint name → the methods a preflight may ask for on its URLs, where they are not READ_METHODS."""
 
 
 def allow_reads(bp: Blueprint, methods: str) -> None:
     """The methods a preflight may ask for on this blueprint's URLs (default: GET, HEAD, OPTIONS)."""
-    bp.cors_methods = methods  # type: ignore[attr-defined]
+    _METHODS[bp.name] = methods
 
 
 def install(app: Flask) -> None:
@@ -22,8 +24,7 @@ def install(app: Flask) -> None:
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = "X-Request-Id"
         if request.method == "OPTIONS":
-            bp = app.blueprints.get(request.blueprint or "")
-            response.headers["Access-Control-Allow-Methods"] = getattr(bp, "cors_methods", READ_METHODS)
+            response.headers["Access-Control-Allow-Methods"] = _METHODS.get(request.blueprint or "", READ_METHODS)
             response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
             response.headers["Access-Control-Max-Age"] = "86400"
         return response

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
+from pyoxigraph import Literal, NamedNode, Triple
 
 from reformkg.graph.vocab import OWL, RDF, RDFS, VOID, XSD
 
 from .nodes import IN_REPORT
-from .store.base import Backend, QueryRequest
-from .store.select import ask, select
+from .store.base import Backend
+from .store.results import ask, construct, select
 
 INCOMING_LIMIT = 1000
 """Most links into a resource a description lists, counting each label of the linking resource once more
@@ -34,9 +34,8 @@ PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
 PREFIX cur: <http://qudt.org/vocab/currency/>
 """
 
-# The resource is bound as ?doc by a VALUES block each backend puts
-# first in the WHERE group (store/values.py): a BIND(?doc …) would not see it, and a LIMIT
-# must stay at the top level, where it applies after ?doc is bound.
+# The resource is bound as ?doc by a VALUES block put first in the WHERE group (sparql/binding.py): a
+# BIND(?doc …) would not see it, and a LIMIT must stay at the top level, where it applies after ?doc is bound.
 OWN = _PREFIXES + """CONSTRUCT { ?doc ?p ?o . ?o ?lp ?ol . ?h ?hp ?ho . }
 WHERE {
   { ?doc ?p ?o OPTIONAL { ?o ?lp ?ol VALUES ?lp { rdfs:label skos:prefLabel } } }
@@ -48,12 +47,11 @@ ORDER BY ?in ?ip ?lp ?l LIMIT {INCOMING_LIMIT}"""
 
 EXISTS = "ASK { { ?doc ?p ?o } UNION { ?s ?p ?doc } UNION { GRAPH ?doc { ?s ?p ?o } } }"
 
-# pyoxigraph binds only variables a SELECT projects: each query below projects the ones it is given.
-INCOMING_COUNT = "SELECT ?doc (COUNT(*) AS ?n) WHERE { ?in ?ip ?doc } GROUP BY ?doc"
+INCOMING_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?in ?ip ?doc }"
 
 GRAPH_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 
-GRAPH_SIZE = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+GRAPH_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?g ?term ?label WHERE { GRAPH ?g { ?term rdfs:label ?label } }"""
@@ -99,12 +97,6 @@ def iri_term(iri: str) -> str:
     return f"<{iri}>"
 
 
-def construct(backend: Backend, query: str, substitutions: dict[str, str]) -> list[Triple]:
-    """The triples a CONSTRUCT query gives, read back with pyoxigraph."""
-    response = backend.query(QueryRequest(query=query, accept="application/n-triples", substitutions=substitutions))
-    return list(parse(b"".join(response.body), format=RdfFormat.N_TRIPLES))
-
-
 def exists(backend: Backend, iri: str) -> bool:
     """Whether the store says anything about `iri`, or names a graph with it."""
     return ask(backend, EXISTS, {"doc": iri_term(iri)})
@@ -114,14 +106,13 @@ def describe(backend: Backend, iri: str) -> list[Triple]:
     """The resource's triples, its hash resources' triples, the labels of what it links to, and the links
     into it with the labels of their subjects (at most INCOMING_LIMIT)."""
     substitutions = {"doc": iri_term(iri)}
-    return construct(backend, OWN, substitutions) + construct(backend, INCOMING, substitutions)
+    return [*construct(backend, OWN, substitutions), *construct(backend, INCOMING, substitutions)]
 
 
 def describe_graph(backend: Backend, iri: str, dataset: str, triples: list[Triple]) -> list[Triple]:
     """A named graph's description: what `triples` say of it, as a VoID subset of `dataset` whose size is
     counted now (the metadata graph's count is the build's, and the store may have changed since)."""
-    rows = select(backend, GRAPH_SIZE, {"g": iri_term(iri)})
-    size = int(rows[0]["n"].value) if rows else 0
+    size = int(select(backend, GRAPH_SIZE, {"g": iri_term(iri)})[0]["n"].value)
     graph = NamedNode(iri)
     kept = [t for t in triples if not (t.subject == graph and t.predicate == VOID.triples)]
     return kept + [Triple(graph, RDF.type, VOID.Dataset), Triple(NamedNode(dataset), VOID.subset, graph),
@@ -130,12 +121,11 @@ def describe_graph(backend: Backend, iri: str, dataset: str, triples: list[Tripl
 
 def graph_triples(backend: Backend, graph: str) -> list[Triple]:
     """Every triple of one named graph (the ontology is described by its whole graph)."""
-    return construct(backend, GRAPH_TRIPLES, {"g": iri_term(graph)})
+    return list(construct(backend, GRAPH_TRIPLES, {"g": iri_term(graph)}))
 
 
 def incoming_count(backend: Backend, iri: str) -> int:
-    rows = select(backend, INCOMING_COUNT, {"doc": iri_term(iri)})
-    return int(rows[0]["n"].value) if rows else 0
+    return int(select(backend, INCOMING_COUNT, {"doc": iri_term(iri)})[0]["n"].value)
 
 
 # RDF, RDFS and OWL's own terms, which the ontology uses but does not declare or label.

@@ -51,15 +51,12 @@ class NotFound(ServiceError):
     status, title = 404, "not found"
 
 
-class MethodNotAllowed(ServiceError):
-    status, title = 405, "method not allowed"
-
-    def __init__(self, message: str, allowed: list[str]) -> None:
-        super().__init__(message, headers={"Allow": ", ".join(allowed)})
-
-
 class NotAcceptable(ServiceError):
     status, title = 406, "not acceptable"
+
+
+class FormNotAcceptable(NotAcceptable):
+    """The client accepts formats of query answers, but only of the other form's (a SELECT as Turtle)."""
 
 
 class RequestTimeout(ServiceError):

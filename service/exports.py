@@ -16,13 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import networkx as nx
-from pyoxigraph import Literal, RdfFormat, Triple, parse
+from pyoxigraph import Literal, Triple
 
 from reformkg.graph.vocab import RDF
 
 from .i18n import pick
 from .nodes import NodeInfo, collect, local_name, node_id
-from .store.base import Backend, QueryRequest
+from .store.base import Backend
+from .store.results import construct
 
 _ALL = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 
@@ -45,10 +46,8 @@ def triples(backend: Backend, graph: str | None, *, timeout: float, max_rows: in
 
     Raises ResultTooLarge (from the backend) past `max_rows` triples.
     """
-    response = backend.query(QueryRequest(query=_ALL, accept="application/n-triples",
-                                          default_graphs=(graph,) if graph else (), timeout=timeout,
-                                          max_rows=max_rows))
-    return list(dict.fromkeys(parse(b"".join(response.body), format=RdfFormat.N_TRIPLES)))
+    return list(dict.fromkeys(construct(backend, _ALL, default_graphs=(graph,) if graph else (), timeout=timeout,
+                                        max_rows=max_rows)))
 
 
 def to_networkx(graph_triples: list[Triple]) -> nx.MultiDiGraph:

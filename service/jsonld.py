@@ -20,7 +20,7 @@ from pyoxigraph import RdfFormat, Triple, serialize
 from reformkg.graph.vocab import OWL, PREFIXES, RDF, RDFS, SKOS, DCTERMS
 
 from .store.base import Backend
-from .store.select import select
+from .store.results import select
 
 # Properties every description uses that the ontology does not declare (RDF, RDFS and OWL's own).
 CORE_TERMS: tuple[tuple[str, bool], ...] = (

@@ -15,9 +15,9 @@ from pyoxigraph import Literal
 from .errors import BadRequest, NotFound
 from .links import Site
 from .nodes import NodeInfo, describe, local_name
+from .sparql.terms import iri as iri_term
 from .store.base import Backend
-from .store.select import ask, select
-from .values import iri as iri_term
+from .store.results import ask, select
 
 MAX_DEPTH = 2
 DEFAULT_LIMIT = 100

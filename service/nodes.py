@@ -18,7 +18,7 @@ from reformkg.graph.vocab import (
 
 from .i18n import pick
 from .store.base import Backend
-from .store.select import select
+from .store.results import select
 
 LABELS = (SKOS.prefLabel.value, RDFS.label.value, DCTERMS.title.value)
 """Label properties, most preferred first."""
@@ -58,8 +58,8 @@ CONCEPT = "Concept"
 OTHER = "Resource"
 
 DESCRIBE_CHUNK = 10
-"""IRIs described per query. Each is a variable the query must project (pyoxigraph binds only
-projected variables), so a row costs as many columns as the chunk has IRIs: small chunks are faster."""
+"""IRIs described per query. Each is a variable of its own, whose binding goes into the union branch that
+names it as well as the top of the query: the block grows with the chunk in every branch."""
 
 
 @dataclass
@@ -151,14 +151,14 @@ def _per_node(backend: Backend, iris: list[str], pattern: str, columns: str, res
               max_rows: int) -> Iterator[dict]:
     """The rows of `pattern` (with `{node}` for each IRI) and `rest`, projecting ?node and `columns`.
 
-    Each IRI is bound to its own variable (?n0, ?n1 …) through substitutions, so the query text
-    holds only variable names; a union branch per variable gathers that node's rows.
+    Each IRI is bound to its own variable (?n0, ?n1 …) as a parameter, so the query text holds only
+    variable names; a union branch per variable gathers that node's rows.
     """
     for start in range(0, len(iris), DESCRIBE_CHUNK):
         chunk = iris[start:start + DESCRIBE_CHUNK]
         names = [f"n{i}" for i in range(len(chunk))]
         branches = " UNION ".join(f"{{ {pattern.format(node='?' + n)} BIND(?{n} AS ?node) }}" for n in names)
-        text = f"SELECT {' '.join('?' + n for n in names)} ?node {columns} WHERE {{ {branches} {rest} }}"
+        text = f"SELECT ?node {columns} WHERE {{ {branches} {rest} }}"
         yield from select(backend, text, {n: str(NamedNode(iri)) for n, iri in zip(names, chunk)},
                           timeout=timeout, max_rows=max_rows)
 

@@ -15,7 +15,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from reformkg.graph.vocab import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from .formatting import literal
+from .readable import literal
 from .i18n import other, pick
 from .links import prefixed
 

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from . import exports, neighbourhood, search
-from .catalog import Catalog, NamedQuery, Parameter
+from . import exports, formats, neighbourhood, search
 from .settings import Settings
+from .sparql.catalog import Catalog, NamedQuery, Parameter
 
-_RESULTS = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-            "text/tab-separated-values")
 _TYPES = {
     "iri": {"type": "string", "format": "iri"},
     "string": {"type": "string"},
@@ -68,11 +66,11 @@ def _operation(query: NamedQuery, settings: Settings) -> dict:
         ]
     parameters.append({"name": "format", "in": "query", "required": False,
                        "description": "The result format, instead of the Accept header.",
-                       "schema": {"type": "string", "enum": ["json", "sparql-json", "xml", "csv", "tsv"]}})
+                       "schema": {"type": "string", "enum": formats.names(formats.API)}})
     description = f"{query.description}\n\n{query.title_zh}" + (f"：{query.description_zh}" if query.description_zh else "")
     description += "\n\nColumns: " + ", ".join(f"`{v}`" for v in query.variables) + "."
-    content = {"application/json": {"schema": {"$ref": "#/components/schemas/QueryResult"}}}
-    content.update({media: {"schema": {"type": "string"}} for media in _RESULTS})
+    content = {media: {"schema": {"$ref": "#/components/schemas/QueryResult"} if syntax is None else {"type": "string"}}
+               for media, syntax in ((f.media_type, f.syntax) for f in formats.offered(formats.API))}
     return {
         "operationId": "query_" + query.name.replace("-", "_"),
         "tags": [_tag(query)],

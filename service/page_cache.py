@@ -13,18 +13,19 @@ import hashlib
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, request
 
 from .i18n import COOKIE
+from .store.base import Backend
+from .store.cache import CachingBackend
 
 EXTENSION = "reformkg.pages"
 
 
-def install(app, backend) -> None:
-    """Keep answers when the backend caches query results (the embedded store, with a cache budget)."""
-    cache, generation = getattr(backend, "cache", None), getattr(backend, "generation", None)
-    if cache is not None and generation is not None:
-        app.extensions[EXTENSION] = (cache, generation)
+def install(app: Flask, backend: Backend | CachingBackend) -> None:
+    """Keep answers where the backend keeps query results (the embedded store, with a cache budget)."""
+    if isinstance(backend, CachingBackend):
+        app.extensions[EXTENSION] = (backend.cache, backend.generation)
 
 
 def cached(view: Callable[..., Response]) -> Callable[..., Response]:

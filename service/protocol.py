@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl
 from flask import Request
 from pyoxigraph import NamedNode
 
+from . import formats
 from .errors import BadRequest, UnsupportedMediaType
-from .store.formats import accept_for_format
 
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
@@ -118,13 +118,13 @@ def iri_param(value: str, parameter: str) -> str:
 
 
 def _accept(request: Request, values: dict[str, list[str]]) -> str | None:
-    formats = values.get("format", [])
-    if not formats:
+    given = values.get("format", [])
+    if not given:
         return request.headers.get("Accept")
-    accept = accept_for_format(formats[0])
+    accept = formats.accept_for_names(given[0])
     if accept is None:
-        raise BadRequest(f"unknown format {formats[0]!r}; use json, xml, csv, tsv, turtle, nt, rdfxml, "
-                         "jsonld, nquads, trig or a media type")
+        names = [f.name for f in (*formats.offered(formats.RESULTS), *formats.offered(formats.GRAPH))]
+        raise BadRequest(f"unknown format {given[0]!r}; use {', '.join(names)} or a media type")
     return accept
 
 

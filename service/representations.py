@@ -9,26 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from flask import Response, current_app
+from flask import Response
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 
-from reformkg.graph.vocab import PREFIXES, Iris
+from reformkg.graph.vocab import PREFIXES
 
-from . import jsonld
+from . import context, formats, jsonld
 from .errors import NotFound
-from .store.formats import RDF_FORMATS, negotiate
 
 HTML = "text/html"
-SUFFIXES: dict[str, str] = {
-    ".ttl": "text/turtle",
-    ".jsonld": "application/ld+json",
-    ".nt": "application/n-triples",
-    ".rdf": "application/rdf+xml",
-}
-NAMES: dict[str, str] = {
-    "text/turtle": "Turtle", "application/ld+json": "JSON-LD", "application/n-triples": "N-Triples",
-    "application/rdf+xml": "RDF/XML",
-}
+SUFFIXES: dict[str, str] = {"." + f.extension: f.media_type for f in formats.offered(formats.RESOURCE) if f.extension}
+"""The suffix URLs (`/x.ttl`) of a resource's RDF descriptions, in the order of the formats."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +29,7 @@ class Alternate:
 
     @property
     def name(self) -> str:
-        return NAMES.get(self.media_type, "HTML")
+        return formats.BY_MEDIA[self.media_type].title
 
 
 @dataclass(frozen=True)
@@ -74,7 +65,7 @@ def requested(path: str, accept: str | None, default: str = HTML) -> Requested:
         return Requested(document, media_type, False)
     if not (accept or "").strip():
         return Requested(document, default, True)
-    return Requested(document, negotiate(accept, "resource"), True)
+    return Requested(document, formats.negotiate(accept, formats.RESOURCE).media_type, True)
 
 
 def alternates(path: str) -> list[Alternate]:
@@ -103,12 +94,10 @@ def _used_prefixes(triples: list[Triple]) -> dict[str, str]:
 def rdf_body(triples: Iterable[Triple], media_type: str) -> bytes:
     """Serialise triples; Turtle and RDF/XML with the dataset's prefixes, JSON-LD compacted with its context."""
     triples = sorted(set(triples), key=order)
-    settings = current_app.config["REFORMKG"]
     if media_type == "application/ld+json":
-        backend = current_app.extensions["reformkg.backend"]
-        ctx = jsonld.context(backend, Iris(settings.base_iri).graph("ontology").value)
-        return jsonld.compact(triples, ctx, settings.base_iri + "context.jsonld")
-    return serialize(triples, format=RDF_FORMATS[media_type], prefixes=_used_prefixes(triples))
+        ctx = jsonld.context(context.backend(), context.ontology_graph())
+        return jsonld.compact(triples, ctx, context.settings().base_iri + "context.jsonld")
+    return serialize(triples, format=formats.BY_MEDIA[media_type].syntax, prefixes=_used_prefixes(triples))
 
 
 def order(triple: Triple) -> tuple:

@@ -5,7 +5,8 @@ read or write holds its thread as long as the client likes. `BoundedThreadWorker
 by `client_timeout` so that slow or stalled clients cannot starve the others:
 
 - a new connection takes a thread only once it has sent something (gthread would hold one for 5 s
-  waiting); until then it waits on the worker's poller, which closes it after `keepalive` seconds;
+  waiting); until then it waits on the worker's poller among gthread's pending connections, which the
+  poller closes after `keepalive` seconds;
 - once a thread has taken a connection, the client has client_timeout seconds to send the request's
   headers and body (bodies.py reads the body whole); after that it is answered 408 and the connection
   is shut, by a watchdog, since a blocking read can be bounded only per call, not per request;
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import selectors
 import socket
 import sys
 import threading
@@ -24,7 +26,7 @@ from functools import partial
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
-from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from .app import create_app
 from .bodies import REQUEST_READ
@@ -116,9 +118,17 @@ class BoundedThreadWorker(ThreadWorker):
 
         self.wsgi = bounded
 
+    def enqueue_req(self, conn: TConn) -> None:
+        """A new connection that has sent nothing yet waits on the poller, as gthread's pending
+        connections do; it reaches a thread when it is readable (or gthread's own path already knows)."""
+        if conn.initialized or conn.data_ready or conn.wait_for_data(0):
+            super().enqueue_req(conn)
+            return
+        conn.timeout = time.monotonic() + self.cfg.keepalive
+        self.pending_conns.append(conn)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn))
+
     def handle(self, conn: TConn):
-        if not conn.initialized and not conn.data_ready and not conn.wait_for_data(0):
-            return _DEFER  # gthread's own way to hand a connection back to the poller
         sock = conn.sock
         self.deadlines.arm(sock)
         try:

@@ -5,17 +5,19 @@ with which features, over which dataset.
 """
 from __future__ import annotations
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
+import io
 
-from .store.formats import RDF_FORMATS
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+from . import formats
+from .formats import Format
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 _RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _FORMATS = "http://www.w3.org/ns/formats/"
-# W3C's format IRIs (https://www.w3.org/ns/formats/) for what the endpoint answers in.
-RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                  "Turtle", "N-Triples", "RDF_XML", "JSON-LD", "N-Quads", "TriG")
-INPUT_FORMATS = ("Turtle", "N-Triples", "RDF_XML", "JSON-LD")
+# W3C's format IRIs (https://www.w3.org/ns/formats/) for what the endpoint answers in and takes.
+RESULT_FORMATS = tuple(f.w3c for f in (*formats.offered(formats.RESULTS), *formats.offered(formats.GRAPH)) if f.w3c)
+INPUT_FORMATS = tuple(f.w3c for f in formats.offered(formats.TRIPLES) if f.w3c)
 PREFIXES = {"sd": SD, "formats": _FORMATS, "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
 _RDFS_COMMENT = NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 _WRITABLE = "writes (SPARQL Update, Graph Store Protocol at /store) need the update token"
@@ -56,5 +58,7 @@ def describe(endpoint: str, graphs: list[str], *, writable: bool, federated: boo
     return triples
 
 
-def serialise(triples: list[Triple], media_type: str) -> bytes:
-    return serialize(triples, format=RDF_FORMATS[media_type], prefixes=PREFIXES)
+def serialise(triples: list[Triple], fmt: Format) -> bytes:
+    out = io.BytesIO()
+    fmt.write(triples, out, PREFIXES)
+    return out.getvalue()

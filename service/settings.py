@@ -1,4 +1,4 @@
-"""Every setting in one registry: name, type, default, help.
+"""Every setting in one registry: name, type, default, help, each written once as a field of Settings.
 
 The CLI, the environment (`REFORMKG_<NAME>`) and a TOML config file all go through it, in that order
 of precedence; nothing reads configuration at import time. README's settings table is checked
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,74 +41,56 @@ def _default_data_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "reformkg"
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("data_dir", Path, None, "where the built dataset and the on-disk store live (default: ~/.local/share/reformkg)"),
-    Setting("base_iri", str, "https://w3id.org/reformkg/", "the base every minted IRI starts with"),
-    Setting("sources", Folders, Folders(), "folders of reports (<name>.txt beside <name>.toml) to build instead of the packaged one"),
-    Setting("host", str, "127.0.0.1", "address the server binds to"),
-    Setting("port", int, 8000, "port the server binds to"),
-    Setting("workers", int, 0, "web server worker processes (gunicorn); 0: one per CPU core"),
-    Setting("threads", int, 8, "threads per web server worker"),
-    Setting("query_workers", int, 2, "query engine processes per web worker; a runaway query kills only its own"),
-    Setting("query_timeout", float, 30.0, "seconds a query or update may run before it is stopped (503)"),
-    Setting("max_body_bytes", int, 10 * 1024 * 1024, "largest request body accepted (413 above it)"),
-    Setting("max_query_length", int, 100_000, "longest query or update text accepted, in characters (413 above it)"),
-    Setting("max_result_rows", int, 100_000, "most rows or triples a query may return (a request may ask for fewer)"),
-    Setting("max_result_bytes", int, 256 * 1024 * 1024, "largest serialised result a query may return"),
-    Setting("buffer_bytes", int, 1024 * 1024, "results up to this size are complete before the status is sent"),
-    Setting("max_nesting", int, 200, "deepest bracket/subquery nesting a query may have (400 above it)"),
-    Setting("memory_replica_bytes", int, 16 * 1024 * 1024,
-            "query engines copy a snapshot of at most this size on disk into memory (reads ~3× faster; ~3× its disk size in memory per engine, ~2 s to copy 16 MB); 0: always read from disk"),
-    Setting("max_engine_bytes", int, 2 * 1024 ** 3, "memory one query engine may allocate; a query needing more fails (500); 0: no limit"),
-    Setting("client_timeout", float, 10.0, "seconds a client may take to send a request, and to take each part of an answer (408)"),
-    Setting("update_token", str, None, "bearer token that allows writes; with none the service is read-only"),
-    Setting("federation_allow", str, "", "space-separated URL prefixes that SERVICE and LOAD may reach; empty refuses both"),
-    Setting("store", str, None, "URL of a remote SPARQL server to use instead of the embedded store"),
-    Setting("store_update", str, None, "the remote server's update URL (default: the query URL)"),
-    Setting("store_gsp", str, None, "the remote server's Graph Store Protocol URL"),
-    Setting("store_user", str, None, "user name for the remote server"),
-    Setting("store_password", str, None, "password for the remote server"),
-    Setting("log_level", str, "INFO", "log level of the access and error logs"),
-    Setting("result_cache_bytes", int, 64 * 1024 * 1024,
-            "bytes of complete query results kept per web worker, keyed by store generation; 0 turns it off"),
-)
-
-BY_NAME = {s.name: s for s in SETTINGS}
+def _setting(default: Any, help: str, kind: type | None = None) -> Any:
+    """A field of Settings that is also a setting: its default, its one-line help, and the type a value
+    from the environment or a config file is read as (the default's type when not given)."""
+    return field(default=default, metadata={"help": help, "type": kind or type(default)})
 
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path
-    base_iri: str = "https://w3id.org/reformkg/"
-    sources: tuple[Path, ...] = ()
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 0
-    threads: int = 8
-    query_workers: int = 2
-    query_timeout: float = 30.0
-    max_body_bytes: int = 10 * 1024 * 1024
-    max_query_length: int = 100_000
-    max_result_rows: int = 100_000
-    max_result_bytes: int = 256 * 1024 * 1024
-    buffer_bytes: int = 1024 * 1024
-    max_nesting: int = 200
-    memory_replica_bytes: int = 16 * 1024 * 1024
-    max_engine_bytes: int = 2 * 1024 ** 3
-    client_timeout: float = 10.0
-    update_token: str | None = None
-    federation_allow: str = ""
-    store: str | None = None
-    store_update: str | None = None
-    store_gsp: str | None = None
-    store_user: str | None = None
-    store_password: str | None = None
-    log_level: str = "INFO"
-    result_cache_bytes: int = 64 * 1024 * 1024
+    """Every setting, each default written here once; SETTINGS is made from these fields."""
 
-    @property
-    def store_dir(self) -> Path:
-        return self.data_dir / "store"
+    data_dir: Path = field(metadata={
+        "help": "where the built dataset and the on-disk store live (default: ~/.local/share/reformkg)", "type": Path})
+    base_iri: str = _setting("https://w3id.org/reformkg/", "the base every minted IRI starts with")
+    sources: tuple[Path, ...] = _setting(
+        Folders(), "folders of reports (<name>.txt beside <name>.toml) to build instead of the packaged one", Folders)
+    host: str = _setting("127.0.0.1", "address the server binds to")
+    port: int = _setting(8000, "port the server binds to")
+    workers: int = _setting(0, "web server worker processes (gunicorn); 0: one per CPU core")
+    threads: int = _setting(8, "threads per web server worker")
+    query_workers: int = _setting(2, "query engine processes per web worker; a runaway query kills only its own")
+    query_timeout: float = _setting(30.0, "seconds a query or update may run before it is stopped (503)")
+    max_body_bytes: int = _setting(10 * 1024 * 1024, "largest request body accepted (413 above it)")
+    max_query_length: int = _setting(
+        100_000, "longest query or update text accepted, in characters (413 above it)")
+    max_result_rows: int = _setting(
+        100_000, "most rows or triples a query may return (a request may ask for fewer)")
+    max_result_bytes: int = _setting(256 * 1024 * 1024, "largest serialised result a query may return")
+    buffer_bytes: int = _setting(1024 * 1024, "results up to this size are complete before the status is sent")
+    max_nesting: int = _setting(200, "deepest bracket/subquery nesting a query may have (400 above it)")
+    memory_replica_bytes: int = _setting(
+        16 * 1024 * 1024,
+        "query engines copy a snapshot of at most this size on disk into memory (reads ~3× faster; ~3× its disk "
+        "size in memory per engine, ~2 s to copy 16 MB); 0: always read from disk")
+    max_engine_bytes: int = _setting(
+        2 * 1024 ** 3, "memory one query engine may allocate; a query needing more fails (500); 0: no limit")
+    client_timeout: float = _setting(
+        10.0, "seconds a client may take to send a request, and to take each part of an answer (408)")
+    update_token: str | None = _setting(
+        None, "bearer token that allows writes; with none the service is read-only", str)
+    federation_allow: str = _setting(
+        "", "space-separated URL prefixes that SERVICE and LOAD may reach; empty refuses both")
+    store: str | None = _setting(None, "URL of a remote SPARQL server to use instead of the embedded store", str)
+    store_update: str | None = _setting(None, "the remote server's update URL (default: the query URL)", str)
+    store_gsp: str | None = _setting(None, "the remote server's Graph Store Protocol URL", str)
+    store_user: str | None = _setting(None, "user name for the remote server", str)
+    store_password: str | None = _setting(None, "password for the remote server", str)
+    log_level: str = _setting("INFO", "log level of the access and error logs")
+    result_cache_bytes: int = _setting(
+        64 * 1024 * 1024,
+        "bytes of complete query results kept per web worker, keyed by store generation; 0 turns it off")
 
     @property
     def dataset_file(self) -> Path:
@@ -116,6 +98,13 @@ class Settings:
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(f.name, f.metadata["type"], None if f.default is MISSING else f.default, f.metadata["help"])
+    for f in fields(Settings)
+)
+BY_NAME = {s.name: s for s in SETTINGS}
 
 
 class SettingsError(ValueError):
@@ -162,5 +151,4 @@ def load_settings(
     coerced = {s.name: _coerce(s, values.get(s.name, s.default)) for s in SETTINGS}
     if coerced["data_dir"] is None:
         coerced["data_dir"] = _default_data_dir()
-    known = {f.name for f in fields(Settings)}
-    return Settings(**{k: v for k, v in coerced.items() if k in known})
+    return Settings(**coerced)

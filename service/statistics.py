@@ -10,23 +10,21 @@ from dataclasses import dataclass
 from pyoxigraph import Literal
 
 from .store.base import Backend
-from .store.select import select
+from .store.results import select
 
 WIKIDATA = "http://www.wikidata.org/entity/"
 
 _DISTINCT = "{ SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
 TOTALS = f"""SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties)
     (COUNT(DISTINCT ?o) AS ?objects) WHERE {_DISTINCT}"""
-# Each query projects the variable it is given: pyoxigraph binds only projected variables.
-ENTITIES = """SELECT ?space (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e ?p ?o FILTER(isIRI(?e) && STRSTARTS(STR(?e), ?space)) }
-GROUP BY ?space"""
+ENTITIES = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e ?p ?o FILTER(isIRI(?e) && STRSTARTS(STR(?e), ?space)) }"
 CLASSES = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class FILTER(isIRI(?class)) }
 GROUP BY ?class ORDER BY DESC(?n) ?class"""
 PROPERTIES = f"SELECT ?p (COUNT(*) AS ?n) WHERE {_DISTINCT} GROUP BY ?p ORDER BY ?p"
 GRAPHS = "SELECT ?graph (COUNT(*) AS ?n) WHERE { GRAPH ?graph { ?s ?p ?o } } GROUP BY ?graph ORDER BY ?graph"
-LINKS = """SELECT ?target ?predicate (COUNT(*) AS ?n) WHERE {
-  { SELECT DISTINCT ?target ?s ?predicate ?o WHERE { ?s ?predicate ?o FILTER(isIRI(?o) && STRSTARTS(STR(?o), ?target)) } }
-} GROUP BY ?target ?predicate ORDER BY ?predicate"""
+LINKS = """SELECT ?predicate (COUNT(*) AS ?n) WHERE {
+  { SELECT DISTINCT ?s ?predicate ?o WHERE { ?s ?predicate ?o FILTER(isIRI(?o) && STRSTARTS(STR(?o), ?target)) } }
+} GROUP BY ?predicate ORDER BY ?predicate"""
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ def compute(backend: Backend, uri_space: str) -> Statistics:
     entities = select(backend, ENTITIES, {"space": _literal(uri_space)})
     return Statistics(
         triples=_count(totals, "triples"),
-        entities=_count(entities[0]) if entities else 0,
+        entities=_count(entities[0]),
         distinct_subjects=_count(totals, "subjects"),
         distinct_objects=_count(totals, "objects"),
         classes={r["class"].value: _count(r) for r in select(backend, CLASSES)},

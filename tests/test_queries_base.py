@@ -7,7 +7,7 @@ import pytest
 from pyoxigraph import RdfFormat, Store
 
 from reformkg.graph.build import build
-from reformkg.service.catalog import load_catalog
+from reformkg.service.sparql.catalog import load_catalog
 
 from .conftest import SOURCE_PATHS
 

@@ -88,7 +88,8 @@ def markdown(results: dict) -> str:
     out += [f"**Machine:** {m['cpu']}, {m['nproc']} cores (nproc), {m['memory_gib']} GiB, Linux {m['kernel']}, "
             f"Python {m['python']}; load average at start {', '.join(map(str, m['load_average']))}."]
     out += [f"{results['wrk_version']}, {results['duration']:g} s per run, {results['rounds']} round(s), "
-            "systems interleaved round-robin within each connection count; figures are the median over rounds.",
+            "systems interleaved round-robin within each connection count, each round starting one system later; "
+            "figures are the median over rounds.",
             "Benchmark-only dependencies, not reformkg's: Debian `wrk` and `virtuoso-opensource`; "
             "`pip install oxigraph rdflib-endpoint uvicorn matplotlib`.", ""]
     for note in results["notes"]:

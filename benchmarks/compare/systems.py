@@ -251,10 +251,10 @@ def _tool(name: str, hint: str) -> str:
     return path
 
 
-def _version(args: list[str], line_prefix: str = "") -> str:
+def _version(args: list[str], line_prefix: str = "", env: dict[str, str] | None = None) -> str:
     """The first line of a tool's version output (that starts with `line_prefix`)."""
     try:
-        out = subprocess.run(args, capture_output=True, text=True, timeout=20)
+        out = subprocess.run(args, capture_output=True, text=True, timeout=20, env=env)
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     lines = [x.strip() for x in (out.stdout + out.stderr).splitlines() if x.strip().startswith(line_prefix)]
@@ -262,17 +262,43 @@ def _version(args: list[str], line_prefix: str = "") -> str:
 
 
 class ReformKG(System):
-    """`reformkg serve` on its embedded on-disk store (or on a remote store with `store_url`)."""
+    """`reformkg serve` on its embedded on-disk store (or on a remote store with `store_url`).
 
-    def __init__(self, name: str, work: Path, serve_args: list[str], store_url: str | None = None) -> None:
+    With `source`, the service of another source tree (a checkout of an earlier commit: `--baseline`),
+    run with that tree's packages first on the path and on a copy of the data directory of its own (each
+    keeps its own label indexes there), to measure a change side by side with what it changed.
+    """
+
+    def __init__(self, name: str, work: Path, serve_args: list[str], store_url: str | None = None,
+                 source: Path | None = None) -> None:
         super().__init__(name, work)
         self.serve_args = serve_args
         self.store_url = store_url
+        self.source = source
+
+    def _command(self) -> tuple[list[str], dict[str, str] | None]:
+        """How to run `reformkg`, and the environment to run it in (None: this one)."""
+        if self.source is None:
+            return [_tool("reformkg", "pip install -e .")], None
+        packages = self.work / "python" / "reformkg"
+        packages.mkdir(parents=True, exist_ok=True)
+        for folder in ("graph", "ontology", "queries", "service"):
+            if not (packages / folder).is_symlink():
+                (packages / folder).symlink_to(self.source.resolve() / folder)
+        return [sys.executable, "-m", "reformkg.service"], {**os.environ, "PYTHONPATH": str(packages.parent)}
 
     def start(self, data: Data, ready_timeout: float) -> None:
-        exe = _tool("reformkg", "pip install -e .")
-        self.version = _version([exe, "--version"])
-        if self.store_url:
+        command, env = self._command()
+        self.version = _version([*command, "--version"], env=env)
+        if self.source is not None:
+            commit = _version(["git", "-C", str(self.source), "rev-parse", "--short", "HEAD"])
+            self.version += f" at {commit} ({self.source})"
+        if self.source is not None and data.reformkg_dir is not None:
+            data_dir = self.work / "data"
+            shutil.copytree(data.reformkg_dir, data_dir, symlinks=True, dirs_exist_ok=True)
+            self.load_seconds = data.build_seconds
+            self.notes.append("a copy of the data directory `reformkg build` made; load = that build")
+        elif self.store_url:
             # An empty data directory: with --store, reformkg must not build or open a store of its own.
             data_dir = self.work / "data"
             self.notes.append(f"`--store {self.store_url}` (a Virtuoso of its own, set up as the one above); "
@@ -284,14 +310,14 @@ class ReformKG(System):
         else:
             data_dir = self.work / "data"
             self.load_seconds = timed([sys.executable, "-c", _INSTALL, str(data.nquads), str(data_dir)],
-                                      self.work / "load.log", timeout=3600)
+                                      self.work / "load.log", timeout=3600, env=env)
             self.notes.append("load = reformkg's store install (bulk load, flush, optimize, snapshot)")
         port = free_port()
-        args = [exe, "serve", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port),
+        args = [*command, "serve", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port),
                 *self.serve_args]
         if self.store_url:
             args += ["--store", self.store_url]
-        self.process = Process(args, self.work / "serve.log")
+        self.process = Process(args, self.work / "serve.log", env=env)
         self.endpoint = Endpoint(f"http://127.0.0.1:{port}/sparql")
         self.wait_ready(ready_timeout)
         if self.store_url and (data_dir / "store").exists():

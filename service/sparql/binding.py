@@ -1,7 +1,8 @@
-"""Bind query parameters for servers that have no substitution API: a VALUES block in the query text.
+"""Bind query parameters as a VALUES block in the query text, for every backend.
 
-pyoxigraph binds `substitutions` before evaluation; a remote SPARQL server takes only query text. The
-terms are therefore parsed (terms.parse_term: the N-Triples parser does every escaping check) and
+A remote SPARQL server takes only query text, and pyoxigraph applies its `substitutions` after it has
+planned the query, so the engine cannot start from the bound term (indicators-by-agency at 1 M
+triples: 3.1 s substituted, 1 ms with VALUES). The terms are parsed (terms.parse_term: the N-Triples parser does every escaping check) and
 written back by pyoxigraph, so the block holds only well-formed IRIs and literals and a client's text
 never reaches the query as syntax (grlc issue 101 is what splicing does).
 
@@ -23,8 +24,8 @@ from collections.abc import Mapping
 from pyoxigraph import Literal, NamedNode
 
 from ..errors import BadRequest
-from ..sparql_text import SparqlText, Token
 from .terms import parse_term
+from .text import SparqlText, Token
 
 _VARNAME = re.compile(r"[\w\u00B7\u0300-\u036F\u203F-\u2040]+")
 _MODIFIERS = ("GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES")
@@ -50,18 +51,14 @@ def values_block(substitutions: Mapping[str, str]) -> str:
 
 def bind(query: str, substitutions: Mapping[str, str], scanned: SparqlText | None = None) -> str:
     """The query with the substitutions bound by a VALUES block at the start of its WHERE group, and of
-    every group inside it that names one of the variables."""
+    every group inside it that names one of the variables. `scanned` is the query read already (its
+    tokens are all this needs: the text is not read again)."""
     if not substitutions:
         return query
     block = values_block(substitutions)
-    scanned = scanned or SparqlText(query)
-    return _bind_top(_bind_nested(query, scanned, block, set(substitutions)), block)
-
-
-def _bind_top(query: str, block: str) -> str:
-    """The block first in the query's top-level WHERE group (which it gets even when it names none of
-    the variables: a substitution binds a projected variable the pattern does not use)."""
-    top = [t for t in SparqlText(query).tokens if t.depth == 0]
+    tokens = (scanned or SparqlText(query)).tokens
+    nested = _nested(tokens, set(substitutions))
+    top = [t for t in tokens if t.depth == 0]
     form_at = next((i for i, t in enumerate(top) if t.kind == "name" and t.text.upper() in
                     ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")), None)
     if form_at is None:
@@ -69,25 +66,33 @@ def _bind_top(query: str, block: str) -> str:
     rest = top[form_at + 1:]
     if top[form_at].is_("CONSTRUCT"):
         if rest and rest[0].is_("WHERE"):
-            return _construct_where(query, rest, block)
+            return _construct_where(query, rest, block)  # its pattern is triples alone: nothing nested
         rest = _after_group(rest)
+    # The top-level WHERE group opens before every group inside it: all the blocks go in at once.
     for token in rest:
         if token.kind == "name" and token.text.upper() in _MODIFIERS:
             break  # a query pattern is never after its solution modifiers: DESCRIBE without WHERE
         if token.kind == "open" and token.text == "{":
-            return f"{query[:token.start + 1]} {block} {query[token.start + 1:]}"
-    # DESCRIBE <…> with no WHERE clause: give it one, before any solution modifier.
+            return _insert(query, [token.start + 1, *nested], f" {block} ")
+    # DESCRIBE <…> with no WHERE clause (and so no group): give it one, before any solution modifier.
     position = next((t.start for t in rest if t.kind == "name" and t.text.upper() in _MODIFIERS), len(query))
     return f"{query[:position]} WHERE {{ {block} }} {query[position:]}"
 
 
-def _bind_nested(query: str, scanned: SparqlText, block: str, names: set[str]) -> str:
-    """The block first in every group below the top level that names one of the variables.
+def _insert(query: str, positions: list[int], text: str) -> str:
+    for position in sorted(positions, reverse=True):
+        query = f"{query[:position]}{text}{query[position:]}"
+    return query
+
+
+def _nested(tokens: list[Token], names: set[str]) -> list[int]:
+    """Where the block goes in every group below the top level that names one of the variables (the
+    top-level WHERE group gets it whether or not it names one: a substitution binds a projected
+    variable the pattern does not use).
 
     Not every `{` opens a group: a CONSTRUCT template, a VALUES data block and the braces around a
     subquery (whose WHERE group is the one that gets the block) are left alone.
     """
-    tokens = scanned.tokens
     top_group: Token | None = None
     template = values_data = False
     starts: list[tuple[Token, bool]] = []  # open brackets: the token, and whether it opens a group
@@ -114,9 +119,7 @@ def _bind_nested(query: str, scanned: SparqlText, block: str, names: set[str]) -
             (opened, group), uses = starts.pop(), named.pop()
             if group and uses and opened is not top_group:
                 inserts.append(opened.start + 1)
-    for position in sorted(inserts, reverse=True):
-        query = f"{query[:position]} {block} {query[position:]}"
-    return query
+    return inserts
 
 
 def _after_group(tokens: list[Token]) -> list[Token]:

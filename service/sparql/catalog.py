@@ -18,11 +18,10 @@ from importlib.resources.abc import Traversable
 
 from pyoxigraph import QuerySolutions, Store, Variable
 
-from .errors import BadRequest, NotFound
-from .sparql_text import SparqlText
-from .store.base import QueryRequest
-from .store.terms import parse_term
-from .values import CONVERTERS, check_length, lang_string
+from ..errors import BadRequest, NotFound
+from .request import QueryRequest
+from .terms import CONVERTERS, check_length, lang_string, parse_term
+from .text import SparqlText
 
 RESERVED = ("limit", "offset", "format")
 """Query-string names the API itself uses; no parameter may take them."""

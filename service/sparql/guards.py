@@ -5,13 +5,14 @@ reach hosts on its network; they are refused unless the target starts with a `fe
 """
 from __future__ import annotations
 
-from .errors import BadRequest, Forbidden, PayloadTooLarge
-from .settings import Settings
-from .sparql_text import SparqlText
+from ..errors import BadRequest, Forbidden, PayloadTooLarge
+from ..settings import Settings
+from .text import SparqlText
 
 
 def check(text: str, settings: Settings, *, update: bool) -> SparqlText:
-    """The scanned text, or PayloadTooLarge (length), BadRequest (nesting), Forbidden (SERVICE/LOAD)."""
+    """The text read (lexed) once, checked: every later step (form, prefixes, dataset, bindings) uses the
+    SparqlText this returns. Raises PayloadTooLarge (length), BadRequest (nesting), Forbidden (SERVICE/LOAD)."""
     what = "update" if update else "query"
     if len(text) > settings.max_query_length:
         raise PayloadTooLarge(f"the {what} is {len(text)} characters long; the limit is "

@@ -1,4 +1,5 @@
-"""Values a client types (query-string parameters) → RDF terms in N-Triples syntax.
+"""RDF terms in N-Triples syntax: values a client types (query-string parameters) made into terms, and
+terms read back, for binding query parameters safely.
 
 Every value that reaches a query goes through here and then through `QueryRequest.substitutions`:
 pyoxigraph builds the term (it escapes quotes, backslashes and line breaks, and refuses an IRI with
@@ -12,10 +13,9 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
 
-from .errors import BadRequest
-from .store.terms import parse_term
+from ..errors import BadRequest
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 MAX_VALUE_LENGTH = 2000
@@ -25,6 +25,25 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _LANG_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+_PROBE_S = "<urn:reformkg:s>"
+_PROBE_P = "<urn:reformkg:p>"
+
+
+def parse_term(text: str) -> NamedNode | Literal | BlankNode:
+    """Parse one term written in N-Triples syntax (<iri>, "lit"@zh, "1"^^<…#integer>).
+
+    Parsing it as the object of a probe triple makes the N-Triples parser do all escaping checks,
+    so a value can never break out into query syntax.
+    """
+    if "\n" in text or "\r" in text:
+        raise BadRequest("an RDF term cannot contain a line break")
+    try:
+        triples = list(parse(f"{_PROBE_S} {_PROBE_P} {text} .\n".encode("utf-8"), format=RdfFormat.N_TRIPLES))
+    except SyntaxError as exc:
+        raise BadRequest(f"not an RDF term in N-Triples syntax: {text!r}") from exc
+    if len(triples) != 1:
+        raise BadRequest(f"not a single RDF term: {text!r}")
+    return triples[0].object
 
 
 def _checked(term: NamedNode | Literal) -> str:

@@ -2,7 +2,8 @@
 
 pyoxigraph exposes no parsed query, so the few facts the service needs are read from tokens: which
 IRIs `SERVICE` and `LOAD` would fetch, how deep brackets nest, whether the text names its own dataset
-(FROM, USING, WITH), and where the protocol's using-graph-uri must go. Strings, IRIs, comments,
+(FROM, USING, WITH), and where the protocol's using-graph-uri must go (whether it parses at all,
+pyoxigraph says, on an empty store). Strings, IRIs, comments,
 variables and language tags are single tokens (SPARQL 1.1 §19.8), so a keyword inside them is never
 taken for one.
 
@@ -22,9 +23,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, Store
 
-from .errors import BadRequest
+from ..errors import BadRequest
 
 _NAME_CHAR = r"[\w:%\-\u00B7\u0300-\u036F\u203F-\u2040]|\\[^\s]"
 _TOKEN = re.compile(
@@ -164,6 +165,25 @@ class SparqlText:
         for position in reversed(inserts):
             text = f"{text[:position]}{clause} {text[position:]}"
         return text
+
+    def syntax_error(self, update: bool = False) -> str | None:
+        """pyoxigraph's message when the text does not parse, else None.
+
+        The text is run on an empty in-memory store: parsing is all that can fail there. A SELECT is
+        evaluated lazily and never iterated; text with SERVICE or LOAD is not tried, since it would fetch.
+        """
+        if self.remote_targets(("SERVICE", "LOAD")):
+            return None
+        try:
+            if update:
+                Store().update(self.text)
+            else:
+                Store().query(self.text)
+        except SyntaxError as exc:
+            return str(exc)
+        except Exception:  # an evaluation error on the empty store: the syntax was fine
+            return None
+        return None
 
     def _declared(self) -> dict[str, list[str]]:
         """Every IRI each prefix is declared as, in order (a prefix may be declared more than once)."""

@@ -6,7 +6,8 @@ from .base import Backend
 
 
 def open_backend(settings: Settings) -> Backend:
-    """The remote server the `store` setting names, else the embedded store in `data_dir`.
+    """The remote server the `store` setting names, else the embedded store in `data_dir`, with the
+    result cache in front of a store that knows its generation (result_cache_bytes, 0: none).
 
     Raises StoreMissing (embedded, nothing built yet) or ValueError (a `store` that is not an http(s) URL).
     """
@@ -21,8 +22,7 @@ def open_backend(settings: Settings) -> Backend:
     store = EmbeddedStore.open(settings)
     if settings.result_cache_bytes <= 0:
         return store
-    from . import snapshots
     from .cache import CachingBackend, ResultCache
 
-    return CachingBackend(store, ResultCache(settings.result_cache_bytes),
-                          lambda: snapshots.generation(settings.data_dir))
+    cache = ResultCache(settings.result_cache_bytes)
+    return CachingBackend(store, cache, store.generation)  # type: ignore[return-value]

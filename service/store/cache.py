@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from .base import Backend, QueryRequest, QueryResponse
+from .base import Backend, QueryRequest, QueryResponse, Terms
 
 
 class ResultCache:
@@ -57,21 +57,37 @@ class ResultCache:
 
 
 class CachingBackend:
-    """Wraps a backend; queries go through the cache, everything else straight to the backend."""
+    """Wraps a backend; queries, answered or as terms, go through the cache, everything else straight
+    to the backend. A hit is answered before the query is read: it costs a readlink and a lookup."""
 
     def __init__(self, backend: Backend, cache: ResultCache, generation: Callable[[], str | None]) -> None:
         self.backend = backend
         self.cache = cache
         self.generation = generation
 
-    def query(self, request: QueryRequest) -> QueryResponse:
+    def _key(self, request: QueryRequest, *kind: str) -> Hashable | None:
         generation = self.generation()
         if generation is None:
-            return self.backend.query(request)
-        key = (
-            generation, request.query, request.accept, request.default_graphs, request.named_graphs,
+            return None
+        return (
+            *kind, generation, request.query, request.accept, request.default_graphs, request.named_graphs,
             tuple(sorted(request.substitutions.items())), request.max_rows, request.base_iri,
         )
+
+    def terms(self, request: QueryRequest) -> Terms:
+        key = self._key(request, "terms")
+        if key is None:
+            return self.backend.terms(request)
+        cached = self.cache.get(key)
+        if cached is None:
+            cached = self.backend.terms(request)
+            self.cache.put(key, cached, _size(cached))
+        return cached
+
+    def query(self, request: QueryRequest) -> QueryResponse:
+        key = self._key(request)
+        if key is None:
+            return self.backend.query(request)
         cached = self.cache.get(key)
         if cached is not None:
             return QueryResponse(cached.form, cached.media_type, cached.body, cached.length)
@@ -85,3 +101,10 @@ class CachingBackend:
 
     def __getattr__(self, name: str):
         return getattr(self.backend, name)
+
+
+def _size(terms: Terms) -> int:
+    """About the bytes `terms` hold: their text, and a little more for each term."""
+    values = [*(t for row in terms.solutions for t in row.values()),
+              *(t for triple in terms.triples for t in (triple.subject, triple.predicate, triple.object))]
+    return sum(len(str(t)) + 48 for t in values)

@@ -1,8 +1,10 @@
-"""Put a built dataset into the on-disk store so that readers never see a half-loaded one.
+"""Put a built dataset into the on-disk store so that readers never see a half-loaded one: the last
+step of the build (text → graph → store), where `reformkg build` hands over to the embedded store.
 
 Each build loads into a fresh directory under `stores/`, then, holding the write lock, the `store`
 symlink is swapped to it with one rename (atomic on POSIX) and its first snapshot is published for
-the query engines (see snapshots.py). A failed load leaves the symlinks, and so the served store, as
+the query engines (see embedded/snapshots.py). The label index of that snapshot is built before the
+store is served (search/index.py). A failed load leaves the symlinks, and so the served store, as
 they were.
 """
 from __future__ import annotations
@@ -14,8 +16,8 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 
-from .. import textindex
-from . import snapshots
+from ..search import index
+from .embedded import snapshots
 
 
 class InstallError(Exception):
@@ -57,7 +59,7 @@ def install(nquads: Path, data_dir: Path) -> Path:
         snapshots.swap_link(data_dir / "store", Path("stores") / digest)
         snapshots.publish_primary(data_dir)
         _prune(stores, keep={target.resolve(), previous})
-    textindex.refresh(data_dir)  # so that the first searches need not scan
+    index.refresh(data_dir)  # so that the first searches need not scan
     return target
 
 

@@ -1,8 +1,8 @@
 """The named-queries API (`/api/queries`), its OpenAPI document and the Swagger UI page.
 
 `GET /api/queries` lists the catalogue; `GET /api/queries/NAME` runs one query with its parameters
-bound as RDF terms (catalog.py) and answers in JSON or any SPARQL results format. The catalogue is
-loaded when the blueprint is registered, so a malformed query file stops the app from starting.
+bound as RDF terms (sparql/catalog.py) and answers in JSON, made from its rows as terms, or in any
+SPARQL results format, as the backend writes it.
 """
 from __future__ import annotations
 
@@ -10,43 +10,26 @@ import json
 import re
 from decimal import Decimal
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
-from pyoxigraph import Literal, NamedNode, QueryResultsFormat, parse_query_results
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from pyoxigraph import Literal, NamedNode
 
-from .. import negotiation, openapi, page_cache
-from ..catalog import RESERVED, Catalog, NamedQuery, load_catalog
+from .. import context, formats, openapi, page_cache
 from ..errors import BadRequest
-from ..settings import Settings
+from ..sparql.catalog import RESERVED, NamedQuery
+from ..store.base import Terms
 
 bp = Blueprint("api", __name__)
 
 JSON = "application/json"
-OFFERS = (JSON, "application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-          "text/tab-separated-values")
-ALIASES = {"application/xml": "application/sparql-results+xml", "text/xml": "application/sparql-results+xml"}
-FORMAT_NAMES = {"json": JSON, "sparql-json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
-                "csv": "text/csv", "tsv": "text/tab-separated-values"}
+"""The API's own format: the rows as JSON values (the other formats are SPARQL results formats)."""
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMBERS = {_XSD + t for t in ("integer", "decimal", "double", "float", "long", "int", "nonNegativeInteger",
                                "positiveInteger", "negativeInteger", "nonPositiveInteger", "short", "byte")}
 
 
-@bp.record_once
-def _load(state) -> None:
-    state.app.extensions["reformkg.catalog"] = load_catalog()
-
-
-def catalog() -> Catalog:
-    return current_app.extensions["reformkg.catalog"]
-
-
-def settings() -> Settings:
-    return current_app.config["REFORMKG"]
-
-
 @bp.get("/api/queries")
 def index() -> Response:
-    return jsonify(queries=[summary(q) for q in catalog()])
+    return jsonify(queries=[summary(q) for q in context.catalog()])
 
 
 def summary(query: NamedQuery) -> dict:
@@ -63,8 +46,8 @@ def summary(query: NamedQuery) -> dict:
 @bp.get("/api/queries/<name>")
 @page_cache.cached
 def run(name: str) -> Response:
-    query = catalog().get(name)
-    s = settings()
+    query = context.catalog().get(name)
+    s = context.settings()
     args = request.args.to_dict(flat=False)
     limit = _count(args.pop("limit", None), "limit", minimum=1)
     offset = _count(args.pop("offset", None), "offset", minimum=0) or 0
@@ -72,15 +55,13 @@ def run(name: str) -> Response:
     if query.paging:
         # A page is never larger than max_result_rows; a larger limit is lowered to it.
         limit = min(limit if limit is not None else s.max_result_rows, s.max_result_rows)
-    substitutions = query.bind(args)
-    accept = "application/sparql-results+json" if media == JSON else media
-    result = current_app.extensions["reformkg.backend"].query(
-        query.request(substitutions, accept=accept, limit=limit, offset=offset, timeout=s.query_timeout,
-                      max_rows=s.max_result_rows))
-    if media != JSON:
-        response = Response(result.body, mimetype=result.media_type)
+    asked = query.request(query.bind(args), accept=media, limit=limit, offset=offset, timeout=s.query_timeout,
+                          max_rows=s.max_result_rows)
+    if media == JSON:
+        response = _json(query, context.backend().terms(asked), request.args, limit, offset)
     else:
-        response = _json(query, b"".join(result.body), request.args, limit, offset)
+        result = context.backend().query(asked)
+        response = Response(result.body, mimetype=result.media_type)
     response.headers["Vary"] = "Accept"
     return response
 
@@ -95,20 +76,17 @@ def _count(values: list[str] | None, name: str, minimum: int) -> int | None:
 
 def _negotiate(format_values: list[str] | None) -> str:
     if format_values:
-        chosen = FORMAT_NAMES.get(format_values[-1].lower(), format_values[-1].lower())
-        if chosen not in OFFERS:
-            raise BadRequest(f"format must be one of {', '.join(FORMAT_NAMES)} or one of the media types "
-                             f"{', '.join(OFFERS)}")
-        return chosen
-    offered = negotiation.choose(request.headers.get("Accept"), [*OFFERS, *ALIASES], "named query results",
-                                 shown=OFFERS)
-    return ALIASES.get(offered, offered)
+        chosen = formats.named(formats.API, format_values[-1])
+        if chosen is None:
+            raise BadRequest(f"format must be one of {', '.join(formats.names(formats.API))} or one of the media "
+                             f"types {', '.join(formats.media_types(formats.API))}")
+        return chosen.media_type
+    return formats.negotiate(request.headers.get("Accept"), formats.API).media_type
 
 
-def _json(query: NamedQuery, body: bytes, given, limit: int | None, offset: int) -> Response:
-    results = parse_query_results(body, format=QueryResultsFormat.JSON)
-    variables = [v.value for v in results.variables]
-    rows = [{name: _value(solution[name]) for name in variables} for solution in results]
+def _json(query: NamedQuery, answer: Terms, given, limit: int | None, offset: int) -> Response:
+    variables = list(answer.variables)
+    rows = [{name: _value(solution.get(name)) for name in variables} for solution in answer.solutions]
     document = {"query": query.name, "title": query.title, "variables": variables,
                 "parameters": {k: v for k, v in given.items() if k not in RESERVED}, "rows": rows,
                 "limit": limit, "offset": offset, "next": None}
@@ -140,7 +118,7 @@ def _value(term) -> object:
 
 @bp.get("/api/openapi.json")
 def openapi_document() -> Response:
-    return jsonify(openapi.document(catalog(), settings()))
+    return jsonify(openapi.document(context.catalog(), context.settings()))
 
 
 @bp.get("/api/docs")

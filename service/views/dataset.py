@@ -1,156 +1,45 @@
-"""The dataset described and given whole: VoID and DCAT, the dumps, the JSON-LD context.
+"""The dataset described and given whole: VoID and DCAT (void.py), the dumps, the JSON-LD context.
 
-The description (`/.well-known/void`, and `{base}dataset` dereferenced) joins what the build recorded in
-the metadata graph (title, licence, sources, subsets) with statistics computed from the store as it is
-now (https://www.w3.org/TR/void/, https://www.w3.org/TR/vocab-dcat-3/). The dumps are made from the
-store on each request; their ETag is their content's hash, so it changes exactly when the store does.
+The dumps are made from the store on each request; their ETag is their content's hash, so it changes
+exactly when the store does.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 
-from flask import Blueprint, Response, current_app, render_template, request
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple, parse, serialize
+from flask import Blueprint, Response, render_template, request
+from pyoxigraph import Quad, RdfFormat, Triple, parse, serialize
 
-from reformkg.graph.vocab import DCAT, DCTERMS, FOAF, PREFIXES, RDF, VOID, XSD, Iris
+from reformkg.graph.vocab import PREFIXES
 
-from .. import cors, describe, jsonld, representations, statistics
+from .. import context, cors, describe, jsonld, representations, statistics
 from ..errors import NotFound
 from ..i18n import language
+from ..labeller import Labeller
 from ..links import prefixed
-from .resources import Labeller, ontology_graph, site
+from ..void import DESCRIPTION, DUMPS, PUBLISHER, dump_links, void_triples
 
 bp = Blueprint("dataset", __name__)
 cors.allow_reads(bp, "GET, HEAD, OPTIONS")
 
-DESCRIPTION = {
-    "en": "A knowledge graph of government reform reports. Each report is read as published: its numbered "
-          "reforms, their measures, the agencies that act, the groups they serve, the policy documents "
-          "they cite, the places they name and every figure they report, each fact with the exact quote "
-          "and character offsets it was read from.",
-    "zh": "政府改革工作报告知识图谱：按报告原文抽取改革事项、举措、责任机构、服务对象、引用的政策文件、"
-          "涉及的地点和报告的每一项指标数据，每条事实都附有原文引文及其字符位置。",
-}
-PUBLISHER = "reformkg contributors"
-KEYWORDS = ("government reform", "civil affairs", "Chongqing", "knowledge graph", "政府改革", "民政", "重庆")
-# Statistics the build wrote into the metadata graph; the description states them as they are now.
-_COMPUTED = {VOID.triples.value, VOID.entities.value, VOID.classes.value, VOID.properties.value,
-             VOID.distinctSubjects.value, VOID.distinctObjects.value}
-IANA = "https://www.iana.org/assignments/media-types/"
-
-
-DUMPS = {"reformkg.nq": "application/n-quads", "reformkg.trig": "application/trig", "reformkg.ttl": "text/turtle"}
-"""File name → media type, in the order the pages list them."""
-
-
-def dump_links() -> list[tuple[str, str, str]]:
-    """(path, file name, media type) of each dump, for pages to link."""
-    return [("/dumps/" + name, name, media_type) for name, media_type in DUMPS.items()]
-
-
-def _int(n: int) -> Literal:
-    return Literal(str(n), datatype=XSD.integer)
-
-
-def void_triples(stats: statistics.Statistics) -> list[Triple]:
-    """The VoID and DCAT description of the dataset: the metadata graph's statements and fresh statistics."""
-    settings = current_app.config["REFORMKG"]
-    base, backend = settings.base_iri, current_app.extensions["reformkg.backend"]
-    iris = Iris(base)
-    ds = NamedNode(base + "dataset")
-    stored = [t for t in describe.graph_triples(backend, iris.graph("metadata").value)
-              if t.predicate.value not in _COMPUTED]
-    out = list(stored)
-
-    def add(s, p, o) -> None:
-        out.append(Triple(s, p, o))
-
-    for lang, text in DESCRIPTION.items():
-        add(ds, DCTERMS.description, Literal(text, language=lang))
-    publisher = BlankNode("publisher")
-    add(ds, DCTERMS.publisher, publisher)
-    add(publisher, RDF.type, FOAF.Organization)
-    add(publisher, FOAF.name, Literal(PUBLISHER))
-    for keyword in KEYWORDS:
-        add(ds, DCAT.keyword, Literal(keyword, language="en" if keyword.isascii() else "zh"))
-    add(ds, DCAT.landingPage, NamedNode(base))
-    for predicate, n in ((VOID.triples, stats.triples), (VOID.entities, stats.entities),
-                         (VOID.classes, len(stats.classes)), (VOID.properties, len(stats.properties)),
-                         (VOID.distinctSubjects, stats.distinct_subjects),
-                         (VOID.distinctObjects, stats.distinct_objects)):
-        add(ds, predicate, _int(n))
-    licence = next((t.object for t in stored if t.subject == ds and t.predicate == DCTERMS.license), None)
-    endpoint = NamedNode(base + "sparql")
-    add(ds, VOID.sparqlEndpoint, endpoint)
-    service = BlankNode("sparql-service")
-    add(service, RDF.type, DCAT.DataService)
-    add(service, DCAT.endpointURL, endpoint)
-    add(service, DCAT.servesDataset, ds)
-    add(service, DCTERMS.conformsTo, NamedNode("https://www.w3.org/TR/sparql11-protocol/"))
-    for name, media_type in DUMPS.items():
-        url = NamedNode(base + "dumps/" + name)
-        add(ds, VOID.dataDump, url)
-        dist = BlankNode("dump-" + name.replace(".", "-"))
-        add(ds, DCAT.distribution, dist)
-        add(dist, RDF.type, DCAT.Distribution)
-        add(dist, DCAT.downloadURL, url)
-        add(dist, DCAT.accessURL, url)
-        add(dist, DCAT.mediaType, NamedNode(IANA + media_type))
-        if licence is not None:
-            add(dist, DCTERMS.license, licence)
-    sparql = BlankNode("dist-sparql")
-    add(ds, DCAT.distribution, sparql)
-    add(sparql, RDF.type, DCAT.Distribution)
-    add(sparql, DCAT.accessURL, endpoint)
-    add(sparql, DCAT.accessService, service)
-    for graph, n in stats.graphs.items():
-        add(ds, VOID.subset, NamedNode(graph))
-        add(NamedNode(graph), RDF.type, VOID.Dataset)
-        add(NamedNode(graph), VOID.triples, _int(n))
-    for i, (cls, n) in enumerate(stats.classes.items()):
-        part = BlankNode(f"class-{i}")
-        add(ds, VOID.classPartition, part)
-        add(part, VOID["class"], NamedNode(cls))
-        add(part, VOID.entities, _int(n))
-    for i, (prop, n) in enumerate(stats.properties.items()):
-        part = BlankNode(f"property-{i}")
-        add(ds, VOID.propertyPartition, part)
-        add(part, VOID.property, NamedNode(prop))
-        add(part, VOID.triples, _int(n))
-    wikidata = BlankNode("wikidata")
-    if stats.wikidata_links:
-        add(wikidata, RDF.type, VOID.Dataset)
-        add(wikidata, DCTERMS.title, Literal("Wikidata"))
-        add(wikidata, FOAF.homepage, NamedNode("https://www.wikidata.org/"))
-        add(wikidata, VOID.uriSpace, Literal(statistics.WIKIDATA))
-    for i, (predicate, n) in enumerate(stats.wikidata_links.items()):
-        linkset = BlankNode(f"linkset-{i}")
-        add(ds, VOID.subset, linkset)
-        add(linkset, RDF.type, VOID.Linkset)
-        add(linkset, VOID.subjectsTarget, ds)
-        add(linkset, VOID.objectsTarget, wikidata)
-        add(linkset, VOID.linkPredicate, NamedNode(predicate))
-        add(linkset, VOID.triples, _int(n))
-    return out
-
 
 def _dataset_page(stats: statistics.Statistics, alternates: list) -> str:
-    backend = current_app.extensions["reformkg.backend"]
     lang = language(request)
-    labeller = Labeller([], describe.term_labels(backend, ontology_graph()), lang, site())
+    labeller = Labeller([], describe.term_labels(context.backend(), context.ontology_graph()), lang, context.site())
     return render_template(
         "dataset.html", stats=stats, labeller=labeller, prefixed=prefixed, description=DESCRIPTION[lang],
-        dumps=dump_links(), publisher=PUBLISHER, alternates=alternates, iri=site().iri("dataset"),
+        dumps=dump_links(), publisher=PUBLISHER, alternates=alternates, iri=context.site().iri("dataset"),
     )
 
 
 def _describe_dataset(path: str, default: str) -> Response:
     asked = representations.requested(path, request.headers.get("Accept"), default=default)
-    stats = statistics.compute(current_app.extensions["reformkg.backend"], current_app.config["REFORMKG"].base_iri)
+    backend, base = context.backend(), context.settings().base_iri
+    stats = statistics.compute(backend, base)
     alternates = representations.alternates(asked.path)
     return representations.respond(asked, html=lambda: _dataset_page(stats, alternates),
-                                   triples=lambda: void_triples(stats))
+                                   triples=lambda: void_triples(backend, base, stats))
 
 
 @bp.route("/.well-known/void")
@@ -189,8 +78,7 @@ def dump(name: str) -> Response:
     media_type = DUMPS.get(name)
     if media_type is None:
         raise NotFound(f"no dump {name}; there are " + ", ".join(DUMPS))
-    backend = current_app.extensions["reformkg.backend"]
-    nquads = b"".join(backend.dataset_get("application/n-quads").body)
+    nquads = b"".join(context.backend().dataset_get("application/n-quads").body)
     if media_type == "application/n-quads":
         body = nquads
     else:
@@ -204,8 +92,8 @@ def dump(name: str) -> Response:
 
 
 @bp.route("/context.jsonld")
-def context() -> Response:
+def jsonld_context() -> Response:
     """The JSON-LD context every JSON-LD answer refers to, generated from the vocabularies and the ontology."""
-    ctx = jsonld.context(current_app.extensions["reformkg.backend"], ontology_graph())
+    ctx = jsonld.context(context.backend(), context.ontology_graph())
     body = json.dumps({"@context": ctx}, ensure_ascii=False, indent=2).encode("utf-8")
     return _conditional(body, "application/ld+json")

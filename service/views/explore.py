@@ -3,23 +3,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
-from .. import exports, neighbourhood, page_cache, search, textindex
+from .. import context, exports, neighbourhood, page_cache, search
 from ..errors import BadRequest, NotFound
-from ..links import Site
-from ..settings import Settings
-from ..values import iri as iri_term
+from ..sparql.terms import iri as iri_term
 
 bp = Blueprint("explore", __name__)
-
-
-def _settings() -> Settings:
-    return current_app.config["REFORMKG"]
-
-
-def _backend():
-    return current_app.extensions["reformkg.backend"]
 
 
 def _int(name: str, default: int) -> int:
@@ -38,11 +28,6 @@ def _lang(default: str | None) -> str | None:
     return lang
 
 
-def _index() -> textindex.LabelIndex | None:
-    """The embedded store's label index (app.py makes it); None over a remote store."""
-    return current_app.extensions.get("reformkg.textindex")
-
-
 @bp.get("/explore")
 def page() -> str:
     return render_template("explore.html", start=request.args.get("iri", ""))
@@ -55,17 +40,18 @@ def graph() -> Response:
     if not iri:
         raise BadRequest("give the resource to start from as iri=…")
     found = neighbourhood.neighbourhood(
-        _backend(), iri, depth=_int("depth", 1), limit=_int("limit", neighbourhood.DEFAULT_LIMIT),
-        lang=_lang("zh"), timeout=_settings().query_timeout)
-    return jsonify(neighbourhood.to_cytoscape(found, Site(_settings().base_iri)))
+        context.backend(), iri, depth=_int("depth", 1), limit=_int("limit", neighbourhood.DEFAULT_LIMIT),
+        lang=_lang("zh"), timeout=context.settings().query_timeout)
+    return jsonify(neighbourhood.to_cytoscape(found, context.site()))
 
 
 @bp.get("/api/search")
 @page_cache.cached
 def find() -> Response:
     text, lang = request.args.get("q", ""), _lang(None)
-    hits = search.search(_backend(), text, site=Site(_settings().base_iri), lang=lang,
-                         limit=_int("limit", search.DEFAULT_LIMIT), timeout=_settings().query_timeout, index=_index())
+    hits = search.search(context.backend(), text, site=context.site(), lang=lang,
+                         limit=_int("limit", search.DEFAULT_LIMIT), timeout=context.settings().query_timeout,
+                         index=context.label_index())
     return jsonify(q=text, lang=lang, results=[
         {"iri": h.iri, "label": h.label, "matched": h.matched, "match": h.match, "score": h.score,
          "class": h.display_class, "page": h.page, "report": h.report, "report_label": h.report_label} for h in hits])
@@ -75,7 +61,7 @@ def find() -> Response:
 def export(fmt: str) -> Response:
     if fmt not in exports.FORMATS:
         raise NotFound(f"no export as {fmt}; the graph is exported as " + ", ".join(exports.FORMATS))
-    backend, s = _backend(), _settings()
+    backend, s = context.backend(), context.settings()
     graph = request.args.get("graph") or None
     if graph is not None:
         iri_term(graph)

@@ -9,13 +9,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
-from .. import auth, protocol
+from .. import auth, context, formats, protocol
 from ..errors import BadRequest, UnsupportedMediaType
+from ..responses import answer
 from ..store.base import Payload
-from ..store.formats import negotiate
-from .sparql import answer
 
 bp = Blueprint("gsp", __name__)
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
@@ -47,8 +46,7 @@ def _target(rest: str | None) -> Target:
 @bp.route("/store", methods=METHODS)
 @bp.route("/store/<path:rest>", methods=METHODS)
 def graph_store(rest: str | None = None) -> Response:
-    settings = current_app.config["REFORMKG"]
-    backend = current_app.extensions["reformkg.backend"]
+    settings, backend = context.settings(), context.backend()
     target = _target(rest)
     if request.method in ("GET", "HEAD"):
         return _read(target)
@@ -71,11 +69,11 @@ def graph_store(rest: str | None = None) -> Response:
 
 
 def _read(target: Target) -> Response:
-    backend = current_app.extensions["reformkg.backend"]
+    backend = context.backend()
     accept = request.headers.get("Accept")
     if target.store:
-        return answer(backend.dataset_get(negotiate(accept, "dataset")), Vary="Accept")
-    media_type = negotiate(accept, "triples")
+        return answer(backend.dataset_get(formats.negotiate(accept, formats.DATASET).media_type), Vary="Accept")
+    media_type = formats.negotiate(accept, formats.TRIPLES).media_type
     if request.method == "HEAD":
         if not backend.graph_exists(target.graph):
             return Response(status=404)
@@ -91,8 +89,8 @@ def _payloads() -> list[Payload]:
             raise BadRequest("each part of a multipart body must be a file with its RDF Content-Type")
         return parts
     if not request.mimetype:
-        raise UnsupportedMediaType("send the RDF with a Content-Type: text/turtle, application/n-triples, "
-                                   "application/rdf+xml or application/ld+json")
+        raise UnsupportedMediaType("send the RDF with a Content-Type: "
+                                   + " or ".join(", ".join(formats.media_types(formats.TRIPLES)).rsplit(", ", 1)))
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"the body is declared as {charset}; send RDF as UTF-8")

@@ -11,18 +11,16 @@ import textwrap
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from pyoxigraph import Triple
 
 from reformkg.graph.vocab import ONTOLOGY, OWL, PREFIXES, RDF, RDFS
 
-from .. import describe, i18n, negotiation, ontology_doc, page_cache, representations, statistics
-from ..catalog import load_catalog
-from ..errors import NotAcceptable
+from .. import context, describe, i18n, ontology_doc, page_cache, representations, statistics
+from ..labeller import Labeller
 from ..links import prefixed
-from ..store.select import select
-from .dataset import DESCRIPTION, dump_links
-from .resources import Labeller, ontology_graph, site
+from ..store.results import select
+from ..void import DESCRIPTION, dump_links
 
 bp = Blueprint("pages", __name__)
 
@@ -105,12 +103,12 @@ class Report:
 
 
 def _labeller(extra: list[Triple]) -> Labeller:
-    backend = current_app.extensions["reformkg.backend"]
-    return Labeller(extra, describe.term_labels(backend, ontology_graph()), i18n.language(request), site())
+    return Labeller(extra, describe.term_labels(context.backend(), context.ontology_graph()), i18n.language(request),
+                    context.site())
 
 
 def _reports(labeller: Labeller) -> list[Report]:
-    backend = current_app.extensions["reformkg.backend"]
+    backend = context.backend()
     reports: dict[str, Report] = {}
     for row in select(backend, REPORTS):
         iri = row["report"].value
@@ -137,8 +135,8 @@ _META_NAMESPACES = (OWL.iri, RDFS.iri, RDF.iri)
 @bp.route("/")
 @page_cache.cached
 def landing() -> str:
-    backend = current_app.extensions["reformkg.backend"]
-    stats = statistics.compute(backend, current_app.config["REFORMKG"].base_iri)
+    backend = context.backend()
+    stats = statistics.compute(backend, context.settings().base_iri)
     labeller = _labeller([Triple(row["s"], RDFS.label, row["label"]) for row in select(backend, NAMES)])
     # The ontology's own classes first, then the vocabularies it reuses; most instances first within each.
     classes = sorted(
@@ -146,7 +144,8 @@ def landing() -> str:
          for iri, n in stats.classes.items() if iri in labeller.labels and not iri.startswith(_META_NAMESPACES)),
         key=lambda c: (not c[2].startswith(ONTOLOGY), -c[3], c[1]))
     lang = i18n.language(request)
-    return render_template("landing.html", reports=_reports(labeller), stats=stats, classes=classes, site=site(),
+    return render_template("landing.html", reports=_reports(labeller), stats=stats, classes=classes,
+                           site=context.site(),
                            description=DESCRIPTION[lang], dumps=dump_links(), prefixed=prefixed)
 
 
@@ -160,7 +159,7 @@ def query_ui() -> str:
     """YASGUI, vendored (static/vendor/yasgui), pointed at /sparql, with the named queries as examples."""
     lang = i18n.language(request)
     examples = []
-    for q in load_catalog():
+    for q in context.catalog():
         title = q.title_zh if lang == "zh" else q.title
         description = (q.description_zh or q.description) if lang == "zh" else q.description
         examples.append({"name": q.name, "title": title, "description": description,
@@ -188,24 +187,6 @@ def query_prefixes() -> Response:
     return Response(json.dumps(PREFIXES), content_type="application/json")
 
 
-def browser_redirect() -> Response | None:
-    """For /sparql: a GET with no query from a browser (it asks for HTML by name) goes to the query UI.
-
-    Returns None for every other request, which the endpoint answers itself (a GET with no query and
-    no HTML in Accept is asking for the service description).
-    """
-    if request.method != "GET" or request.args.get("query") or request.args.get("update"):
-        return None
-    accept = request.headers.get("Accept")
-    if not any(r.type == "text" and r.subtype == "html" and r.q > 0 for r in negotiation.parse_accept(accept)):
-        return None
-    try:
-        wanted = representations.requested("/sparql", accept).media_type
-    except NotAcceptable:
-        return None
-    return redirect(url_for("pages.query_ui"), code=303) if wanted == representations.HTML else None
-
-
 @bp.route("/ontology")
 @bp.route("/ontology.<ext>")
 @page_cache.cached
@@ -213,14 +194,14 @@ def ontology(ext: str | None = None) -> Response:
     """The whole ontology graph: its documentation page, or the graph in an RDF syntax."""
     representations.known_suffix(ext, "/ontology")
     asked = representations.requested(request.path, request.headers.get("Accept"))
-    triples = describe.graph_triples(current_app.extensions["reformkg.backend"], ontology_graph())
+    triples = describe.graph_triples(context.backend(), context.ontology_graph())
     alternates = representations.alternates(asked.path)
 
     def html() -> str:
         lang = i18n.language(request)
         labeller = _labeller(triples)
         header, groups = ontology_doc.render(triples, ONTOLOGY, lang, i18n.translate(lang), labeller.name,
-                                             site().href)
+                                             context.site().href)
         return render_template("ontology.html", header=header, groups=groups, iri=ONTOLOGY,
                                namespace=ONTOLOGY + "#", alternates=alternates)
 

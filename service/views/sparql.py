@@ -1,32 +1,21 @@
 """The SPARQL 1.1 Protocol endpoint: queries, updates, and the service description (GET, no query)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, redirect, request, url_for
 
-from .. import auth, cors, description, protocol
-from . import pages
+from .. import auth, context, cors, formats, negotiation, protocol, representations, service_description
 from ..errors import BadRequest, NotAcceptable
-from ..store.base import QueryRequest, QueryResponse
-from ..store.formats import negotiate
+from ..responses import answer
+from ..store.base import QueryRequest
 
 bp = Blueprint("sparql", __name__)
 cors.allow_reads(bp, "GET, HEAD, POST, OPTIONS")
 
 
-def answer(result: QueryResponse, **headers: str) -> Response:
-    """A Response for a backend's answer: Content-Length when it is complete, streamed otherwise."""
-    response = Response(result.body, mimetype=result.media_type)
-    if result.length is not None:
-        response.content_length = result.length
-    response.headers.update(headers)
-    return response
-
-
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
-    settings = current_app.config["REFORMKG"]
-    backend = current_app.extensions["reformkg.backend"]
-    if (page := pages.browser_redirect()) is not None:
+    settings, backend = context.settings(), context.backend()
+    if (page := browser_redirect()) is not None:
         return page  # a browser asking for /sparql gets the query UI
     operation = protocol.read_operation(request)
     if operation.kind == "describe":
@@ -48,15 +37,32 @@ def sparql() -> Response:
     return answer(result, Vary="Accept")
 
 
-def _service_description(accept: str | None) -> Response:
-    settings = current_app.config["REFORMKG"]
+def browser_redirect() -> Response | None:
+    """A GET with no query from a browser (it asks for HTML by name) goes to the query UI.
+
+    Returns None for every other request, which the endpoint answers itself (a GET with no query and
+    no HTML in Accept is asking for the service description).
+    """
+    if request.method != "GET" or request.args.get("query") or request.args.get("update"):
+        return None
+    accept = request.headers.get("Accept")
+    if not any(r.type == "text" and r.subtype == "html" and r.q > 0 for r in negotiation.parse_accept(accept)):
+        return None
     try:
-        media_type = negotiate(accept, "graph")
+        wanted = representations.requested("/sparql", accept).media_type
+    except NotAcceptable:
+        return None
+    return redirect(url_for("pages.query_ui"), code=303) if wanted == representations.HTML else None
+
+
+def _service_description(accept: str | None) -> Response:
+    settings = context.settings()
+    try:
+        fmt = formats.negotiate(accept, formats.GRAPH)
     except NotAcceptable:
         raise BadRequest("no query: give a query parameter, or ask for the service description with an "
                          "RDF type in Accept (text/turtle, …)") from None
-    backend = current_app.extensions["reformkg.backend"]
-    triples = description.describe(request.base_url, backend.named_graphs(),
-                                   writable=bool(settings.update_token),
-                                   federated=bool(settings.federation_allow.split()))
-    return Response(description.serialise(triples, media_type), mimetype=media_type, headers={"Vary": "Accept"})
+    triples = service_description.describe(request.base_url, context.backend().named_graphs(),
+                                           writable=bool(settings.update_token),
+                                           federated=bool(settings.federation_allow.split()))
+    return Response(service_description.serialise(triples, fmt), mimetype=fmt.media_type, headers={"Vary": "Accept"})

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from reformkg.service.catalog import CatalogError, load_catalog, parse_query_file
+from reformkg.service.sparql.catalog import CatalogError, load_catalog, parse_query_file
 from reformkg.service.errors import BadRequest
-from reformkg.service.store.terms import parse_term
+from reformkg.service.sparql.terms import parse_term
 
 from ..conftest import ROOT
 

@@ -11,8 +11,8 @@ from collections import Counter
 from pyoxigraph import QuerySolutions, RdfFormat, Store
 
 from reformkg.graph.build import build
-from reformkg.service.catalog import load_catalog
-from reformkg.service.store.values import bind
+from reformkg.service.sparql.catalog import load_catalog
+from reformkg.service.sparql.binding import bind
 
 from ..pages.conftest import SICHUAN, two_report_paths
 from .conftest import REPORT, answer, rows

@@ -5,7 +5,7 @@ store directly); here each query is run as a client runs it, with each of its pa
 """
 from __future__ import annotations
 
-from reformkg.service.catalog import load_catalog
+from reformkg.service.sparql.catalog import load_catalog
 
 from .conftest import BASE, REPORT, rows
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
-from reformkg.service.catalog import load_catalog
+from reformkg.service.sparql.catalog import load_catalog
 
 from ..conftest import ROOT
 

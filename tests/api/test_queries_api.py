@@ -9,10 +9,10 @@ import pytest
 from pyoxigraph import QueryResultsFormat, parse_query_results
 
 from reformkg.service.app import create_app
-from reformkg.service.catalog import load_catalog, parse_query_file
+from reformkg.service.sparql.catalog import load_catalog, parse_query_file
 from reformkg.service.errors import BadRequest
 from reformkg.service.store import open_backend
-from reformkg.service.store.terms import parse_term
+from reformkg.service.sparql.terms import parse_term
 
 from ..conftest import Dataset
 from .conftest import BASE, answer, rows, settings_for
@@ -27,6 +27,10 @@ class Recording:
     def query(self, request):
         self.requests.append(request)
         return self.backend.query(request)
+
+    def terms(self, request):
+        self.requests.append(request)
+        return self.backend.terms(request)
 
     def __getattr__(self, name):
         return getattr(self.backend, name)

@@ -1,4 +1,4 @@
-"""The label index behind /api/search (service/textindex.py): it answers exactly as the SPARQL scan
+"""The label index behind /api/search (service/search/index.py): it answers exactly as the SPARQL scan
 (queries/label-search.rq) does, follows every write, and survives concurrent builders and bad files.
 
 Everything runs on real on-disk stores: the report's (shared, read-only) and small data directories
@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from reformkg.service import search, textindex
+from reformkg.service import search
+from reformkg.service.search import index as textindex
 from reformkg.service.app import create_app
 from reformkg.service.links import Site
 from reformkg.service.nodes import describe
 from reformkg.service.settings import Settings
-from reformkg.service.store import open_backend, snapshots
-from reformkg.service.store.select import select
+from reformkg.service.store import open_backend
+from reformkg.service.store.embedded import snapshots
+from reformkg.service.store.results import select
 
 from ..conftest import make_data_dir
 
@@ -330,7 +332,7 @@ def test_concurrent_builders_leave_one_whole_index(tmp_path: Path):
         file.unlink()
     (folder / ".000000000001.v1.sqlite.999999.tmp").write_bytes(b"a build that crashed")
     (folder / "000000000001.v0.sqlite").write_bytes(b"an index of an older format")
-    processes = [subprocess.Popen([sys.executable, "-m", "reformkg.service.textindex", str(directory)])
+    processes = [subprocess.Popen([sys.executable, "-m", "reformkg.service.search", str(directory)])
                  for _ in range(4)]
     threads = [threading.Thread(target=textindex.build, args=(directory,)) for _ in range(3)]
     for thread in threads:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reformkg.service.views import pages
+from reformkg.service.views import pages, sparql
 
 STATIC = Path(pages.__file__).resolve().parent.parent / "static"
 README_REFORM_INDICATORS = [7, 7, 5, 0, 3, 0, 0, 7, 10, 17]
@@ -168,7 +168,7 @@ def test_query_ui_serves_vendored_yasgui_pointed_at_the_endpoint(client):
 
 
 def test_query_ui_offers_every_named_query_as_an_example(client):
-    from reformkg.service.catalog import load_catalog
+    from reformkg.service.sparql.catalog import load_catalog
 
     html = client.get("/query").text
     for query in load_catalog():
@@ -203,7 +203,7 @@ def test_no_page_or_asset_loads_anything_from_another_host(client):
 @pytest.mark.parametrize("accept", ["text/html", "text/html,application/xhtml+xml,*/*;q=0.8"])
 def test_browsers_asking_the_endpoint_for_a_page_are_sent_to_the_query_ui(app, accept):
     with app.test_request_context("/sparql", headers={"Accept": accept}):
-        response = pages.browser_redirect()
+        response = sparql.browser_redirect()
     assert response is not None and response.status_code == 303 and response.location.endswith("/query")
 
 
@@ -211,7 +211,7 @@ def test_browsers_asking_the_endpoint_for_a_page_are_sent_to_the_query_ui(app, a
                                          ("/sparql?query=ASK%7B%7D", "text/html")])
 def test_other_endpoint_requests_are_left_to_the_endpoint(app, path, accept):
     with app.test_request_context(path, headers={"Accept": accept} if accept else {}):
-        assert pages.browser_redirect() is None
+        assert sparql.browser_redirect() is None
 
 
 def test_landing_page_links_the_reports_full_text(client):

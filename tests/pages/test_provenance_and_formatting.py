@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from reformkg.service.describe import Indicator
-from reformkg.service.formatting import number, quantity
+from reformkg.service.readable import number, quantity
 from reformkg.service.provenance import paragraphs, parse_mark, sentence
 
 TEXT = "01标题\n第一句话。第二句有8.23万件次,还有下文;第三句。\n末段"

@@ -10,11 +10,11 @@ import re
 import pytest
 from pyoxigraph import NamedNode, RdfFormat, Variable, parse, parse_query_results
 
-from reformkg.service.catalog import load_catalog
 from reformkg.service.errors import BadRequest, NotAcceptable, NotFound, QuerySyntaxError, ResultTooLarge
-from reformkg.service.store.base import GRAPH_TYPES, RESULT_TYPES, Payload, QueryRequest
-from reformkg.service.store.formats import RDF_FORMATS, RESULT_FORMATS
-from reformkg.service.store.terms import parse_term
+from reformkg.service.formats import BY_MEDIA, GRAPH, RESULTS, media_types
+from reformkg.service.sparql.catalog import load_catalog
+from reformkg.service.sparql.terms import parse_term
+from reformkg.service.store.base import Payload, QueryRequest
 
 from ..conftest import grounded
 
@@ -31,7 +31,7 @@ def run(backend, query: str, accept: str = "application/sparql-results+json", **
 
 
 def rows(body: bytes, media: str = "application/sparql-results+json") -> list[tuple]:
-    results = parse_query_results(body, format=RESULT_FORMATS[media])
+    results = parse_query_results(body, format=BY_MEDIA[media].syntax)
     names = [v.value for v in results.variables]
     return [tuple(s[n] for n in names) for s in results]
 
@@ -50,7 +50,7 @@ def test_select_gives_the_same_rows_as_the_store(backend, store):
     assert len(rows(body)) == 10
 
 
-@pytest.mark.parametrize("media", RESULT_TYPES)
+@pytest.mark.parametrize("media", media_types(RESULTS))
 def test_select_in_every_result_format(backend, store, media):
     answered, body = run(backend, REFORMS, accept=media)
     assert answered == media
@@ -62,20 +62,20 @@ def test_select_in_every_result_format(backend, store, media):
         assert rows(body, media) == truth(store, REFORMS)
 
 
-@pytest.mark.parametrize("media", RESULT_TYPES)
+@pytest.mark.parametrize("media", media_types(RESULTS))
 @pytest.mark.parametrize("answer", [True, False])
 def test_ask_in_every_result_format_reads_as_the_embedded_store_writes_it(backend, store, media, answer):
     query = f"ASK {{ ?r a <{RKG}{'Reform' if answer else 'Nothing'}> }}"
     answered, body = run(backend, query, accept=media)
     assert answered == media
-    assert body == store.query(query, use_default_graph_as_union=True).serialize(format=RESULT_FORMATS[media])
+    assert body == store.query(query, use_default_graph_as_union=True).serialize(format=BY_MEDIA[media].syntax)
 
 
-@pytest.mark.parametrize("media", GRAPH_TYPES)
+@pytest.mark.parametrize("media", media_types(GRAPH))
 def test_construct_in_every_graph_format(backend, store, media):
     answered, body = run(backend, CONSTRUCT, accept=media)
     assert answered == media
-    got = {q.triple if hasattr(q, "triple") else q for q in parse(body, format=RDF_FORMATS[media])}
+    got = {q.triple if hasattr(q, "triple") else q for q in parse(body, format=BY_MEDIA[media].syntax)}
     expected = set(store.query(CONSTRUCT, use_default_graph_as_union=True))
     assert got == expected and len(got) > 100
 

@@ -5,8 +5,8 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store, Variable
 
 from reformkg.service.errors import BadRequest
-from reformkg.service.store.terms import parse_term
-from reformkg.service.store.values import bind
+from reformkg.service.sparql.terms import parse_term
+from reformkg.service.sparql.binding import bind
 
 IRI = "<http://example.org/a>"
 

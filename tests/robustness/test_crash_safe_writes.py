@@ -58,7 +58,7 @@ def _count(server, graph: str) -> int:
 def _writer(server) -> int:
     def is_writer(pid: int) -> bool:
         try:
-            return b"reformkg.service.worker\x00write" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            return b"reformkg.service.store.embedded.engine\x00write" in Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             return False
 
@@ -199,7 +199,8 @@ def test_an_engine_killed_mid_write_is_a_500_and_the_next_write_works(server_fac
 # kills the process (SIGKILL, as `kill -9` would) when it is called.
 INSTALL = """import os, signal, sys
 from pathlib import Path
-from reformkg.service.store import install, snapshots
+from reformkg.service.store import install
+from reformkg.service.store.embedded import snapshots
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)

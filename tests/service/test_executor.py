@@ -14,7 +14,7 @@ import time
 import pytest
 
 from reformkg.service.errors import EngineFailure, Overloaded, QueryTimeout, ResultTooLarge
-from reformkg.service.executor import Executor
+from reformkg.service.store.embedded.executor import Executor
 from reformkg.service.store.base import QueryRequest
 from reformkg.service.store.embedded import EmbeddedStore
 

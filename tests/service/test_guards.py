@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from reformkg.service import guards
+from reformkg.service.sparql import guards
 from reformkg.service.errors import BadRequest, Forbidden, PayloadTooLarge
 
 from .conftest import settings_for

@@ -56,7 +56,7 @@ def cpu_seconds(pids: list[int]) -> float:
 def query_engines(server) -> set[int]:
     def is_engine(pid: int) -> bool:
         try:
-            return b"reformkg.service.worker\x00query" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            return b"reformkg.service.store.embedded.engine\x00query" in Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             return False
 

@@ -13,7 +13,7 @@ from pyoxigraph import Store
 
 from reformkg.service.cli import main
 from reformkg.service.errors import QueryTimeout
-from reformkg.service.store import snapshots
+from reformkg.service.store.embedded import snapshots
 from reformkg.service.store.base import QueryRequest
 from reformkg.service.store.embedded import EmbeddedStore
 from reformkg.service.store.install import current_store

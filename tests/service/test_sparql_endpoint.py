@@ -10,7 +10,7 @@ import threading
 import pytest
 from pyoxigraph import QueryBoolean, QueryResultsFormat, RdfFormat, parse, parse_query_results
 
-from reformkg.service.store.formats import RDF_FORMATS, RESULT_FORMATS
+from reformkg.service.formats import BY_MEDIA
 
 from .conftest import AUTH, KASEI, RUNAWAY, SAMPLE_GRAPH, SAMPLE_SIZE
 
@@ -42,7 +42,7 @@ def test_select_results_are_negotiated_with_q_values(client, accept, expected):
     if expected == "text/csv":  # lossy, so pyoxigraph does not parse it
         assert response.text.splitlines()[0] == "s,o" and len(response.text.splitlines()) == 4
     else:
-        assert len(list(parse_query_results(response.data, format=RESULT_FORMATS[expected]))) == 3
+        assert len(list(parse_query_results(response.data, format=BY_MEDIA[expected].syntax))) == 3
 
 
 @pytest.mark.parametrize("accept, expected", [
@@ -59,7 +59,7 @@ def test_select_results_are_negotiated_with_q_values(client, accept, expected):
 def test_construct_results_are_negotiated_with_q_values(client, accept, expected):
     response = client.get("/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": accept} if accept else {})
     assert response.status_code == 200 and media(response) == expected
-    assert len(list(parse(response.data, format=RDF_FORMATS[expected]))) == 3
+    assert len(list(parse(response.data, format=BY_MEDIA[expected].syntax))) == 3
 
 
 def test_a_construct_keeps_the_querys_prefixes_in_turtle_and_ignores_relative_ones(client):

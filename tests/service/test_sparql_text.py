@@ -5,7 +5,7 @@ import pytest
 from pyoxigraph import Store
 
 from reformkg.service.errors import BadRequest
-from reformkg.service.sparql_text import SparqlText
+from reformkg.service.sparql.text import SparqlText
 
 
 @pytest.mark.parametrize("text, form", [

@@ -16,7 +16,7 @@ from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
-from reformkg.service.store.formats import RDF_FORMATS, RESULT_FORMATS
+from reformkg.service.formats import BY_MEDIA, GRAPH, RESULTS, media_types
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
@@ -157,14 +157,14 @@ def _check(expected: Expected, response: http.client.HTTPResponse, content: byte
     if expected.format == "tabular" and media == "text/csv":
         assert content.splitlines(), where  # CSV is lossy: pyoxigraph does not parse it
     elif expected.format in ("boolean", "tabular"):
-        assert media in RESULT_FORMATS, (where, media)
-        result = parse_query_results(content, format=RESULT_FORMATS[media])
+        assert media in media_types(RESULTS), (where, media)
+        result = parse_query_results(content, format=BY_MEDIA[media].syntax)
         assert isinstance(result, QueryBoolean) == (expected.format == "boolean"), where
         if expected.boolean is not None:
             assert bool(result) is expected.boolean, where
     elif expected.format == "RDF":
-        assert media in RDF_FORMATS, (where, media)
-        list(parse(content, format=RDF_FORMATS[media]))
+        assert media in media_types(GRAPH), (where, media)
+        list(parse(content, format=BY_MEDIA[media].syntax))
     if expected.content_type is not None:
         assert _media(response.headers.get("Content-Type")) == _media(expected.content_type), where
     if expected.body is not None:

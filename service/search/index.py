@@ -2,11 +2,11 @@
 
 Oxigraph has no text index: `queries/label-search.rq` reads every label of the store, seconds at 2 M
 triples (benchmarks/results/search.md). This module answers the same question, with the same results
-in the same order, from an SQLite file built from one snapshot's labels (store/snapshots.py), which also
-holds how a search shows each resource, so that a search asks the store nothing:
+in the same order, from an SQLite file built from one snapshot's labels (store/embedded/snapshots.py),
+which also holds how a search shows each resource (nodes.py), so that a search asks the store nothing:
 
-    textindex/<generation>.v1.sqlite   the index of snapshot <generation>, never changed once renamed there
-    textindex/build.lock               held (flock) by the one process building, whichever it is
+    textindex/<generation>.<FORMAT>.sqlite   the index of snapshot <generation>, never changed once renamed there
+    textindex/build.lock                     held (flock) by the one process building, whichever it is
 
 A search at generation G reads G's index; when there is none yet (a write has just published G) it
 says so, the caller scans with SPARQL (correct, slower) and a builder process is started in the
@@ -24,6 +24,7 @@ Unicode's full mapping, as Oxigraph's LCASE (Rust's `to_lowercase`) is.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import heapq
 import itertools
 import json
@@ -45,14 +46,13 @@ from pyoxigraph import Literal, NamedNode, Store
 
 from reformkg.graph.vocab import RDF, SKOS
 
-from .nodes import CLASSES, NodeInfo
-from .nodes import LABELS as DISPLAY
-from .store import snapshots
+from .. import nodes
+from ..nodes import CLASSES, NodeInfo
+from ..nodes import LABELS as DISPLAY
+from ..store.embedded import snapshots
 
 log = logging.getLogger("reformkg.textindex")
 
-FORMAT = "v1"
-"""Part of every index file's name: a change to the schema changes it, so old files are never read."""
 LABELS = (
     "http://www.w3.org/2000/01/rdf-schema#label",
     "http://www.w3.org/2004/02/skos/core#prefLabel",
@@ -83,6 +83,13 @@ _INDEXES = """
 CREATE INDEX kind_labels_by_text ON kind_labels(text, kind, lang);
 CREATE INDEX labels_by_resource ON labels(resource);
 """
+FORMAT = "v2-" + hashlib.sha256(repr((
+    _SCHEMA, _INDEXES, LABELS, LANGUAGES, KEPT, DISPLAY, CLASSES, nodes.SCHEMES, nodes.CONCEPT, nodes.OTHER,
+)).encode("utf-8")).hexdigest()[:12]
+"""Part of every index file's name, made from the schema and from what the index keeps of nodes.py (the
+label properties and display classes a search shows): when any of them changes, so does the name, and
+an index built before is never read."""
+
 # texts       every distinct label, lower-cased, with its length and words (see `words`)
 # trigrams    FTS5 trigrams of the texts (rowid: the text's id), for needles of three characters or more
 # bigrams     each text's two-character substrings, and its last character alone
@@ -457,7 +464,7 @@ class LabelIndex:
     def _build(self, generation: str) -> None:
         # A process of its own: reading the snapshot's labels and filling SQLite would hold this
         # process's GIL for seconds at millions of triples, and the web process never opens the store.
-        done = subprocess.run([sys.executable, "-m", "reformkg.service.textindex", str(self.data_dir)],
+        done = subprocess.run([sys.executable, "-m", __package__, str(self.data_dir)],
                               stdin=subprocess.DEVNULL, check=False)
         if done.returncode not in (0, BUSY):
             log.warning("building the label index of %s failed (exit status %s); label search scans until it "
@@ -466,13 +473,9 @@ class LabelIndex:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m reformkg.service.textindex DATA_DIR`: build the current snapshot's index at low
+    """`python -m reformkg.service.search DATA_DIR`: build the current snapshot's index at low
     priority; exit status 0 when built (or there already), BUSY when another process is building."""
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
                         format="%(asctime)s %(levelname)s reformkg.textindex[%(process)d] %(message)s")
     os.nice(10)
     return 0 if build(Path(argv[0]), wait=False) else BUSY
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

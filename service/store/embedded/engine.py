@@ -1,13 +1,13 @@
 """The engine process: runs one job at a time on the store, where the web process can SIGKILL it.
 
 pyoxigraph's `Store.query` has no timeout and cannot be interrupted, so every query and every write
-runs here (see executor.py). Started as `python -m reformkg.service.worker <role> <data_dir> <fd> <offline|online>`,
-it talks over one socket in pickled tuples:
+runs here (see executor.py). Started as `python -m reformkg.service.store.embedded.engine <role> <data_dir>
+<fd> <offline|online> <max_bytes> <replica_bytes>`, it talks over one socket in pickled tuples:
 
     web → engine   a job, a dict: {"op": "query", ...}
     engine → web   ("ready", pid, offline) once, then for each job:
                    ("head", form, media_type), ("chunk", bytes)…, ("end",)    a streamed answer
-                   ("value", obj)                                            a small answer
+                   ("value", obj)                                            a small answer, or terms
                    ("committed",), ("value", obj)                            a write
                    ("error", ServiceError subclass name, message)            at any point
 
@@ -34,21 +34,20 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from pyoxigraph import (
-    DefaultGraph, NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store,
-    parse, parse_query_results, serialize,
+    DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat, Store, parse, serialize,
 )
 
-from . import errors
-from .store import snapshots
-from .store.formats import OFFERS, RDF_FORMATS, RESULT_FORMATS, negotiate
+from ... import errors, formats
+from ..base import Limit, too_many_bytes, too_many_rows
+from . import snapshots
 
-log = logging.getLogger("reformkg.worker")
+log = logging.getLogger("reformkg.engine")
 
 CHUNK_BYTES = 64 * 1024
 # Measured on pyoxigraph 0.5.13: 50,000 nested groups (a 100,000-character query) take 170 MB of
@@ -60,9 +59,9 @@ STACK_BYTES = 256 * 1024 * 1024
 class _Channel(io.RawIOBase):
     """Where pyoxigraph serialises an answer: sent to the web process in chunks, up to max_bytes."""
 
-    def __init__(self, conn: Connection, max_bytes: int = 0, limit: str = "max_result_bytes") -> None:
+    def __init__(self, conn: Connection, max_bytes: int = 0) -> None:
         super().__init__()
-        self.conn, self.max_bytes, self.limit = conn, max_bytes, limit
+        self.conn, self.max_bytes = conn, max_bytes
         self.size = 0
         self.buffer = bytearray()
 
@@ -78,8 +77,7 @@ class _Channel(io.RawIOBase):
     def write(self, data: bytes) -> int:  # type: ignore[override]
         self.size += len(data)
         if self.size > self.max_bytes:
-            raise errors.ResultTooLarge(f"the result is larger than {self.max_bytes} bytes, the limit set by "
-                                        f"{self.limit}; add a LIMIT or select fewer variables")
+            raise errors.ResultTooLarge(too_many_bytes(self.max_bytes))
         self.buffer += data
         if len(self.buffer) >= CHUNK_BYTES:
             self.send(("chunk", bytes(self.buffer)))
@@ -93,32 +91,46 @@ class _Channel(io.RawIOBase):
         self.send(("end",))
 
 
-class _Rows(io.RawIOBase):
-    """Collects a line-per-row serialisation (TSV, N-Triples) and stops the query past max_rows.
+class _Answer(io.RawIOBase):
+    """Where a query's answer is written: kept whole, its bytes counted against max_bytes as it is
+    written and, for SELECT results, its rows too, by the format's row counter (formats.py). Past
+    max_bytes nothing more is kept but the rows are still counted to the end, as a remote server's
+    answer is (store/remote/answers.py): a result with too many rows says so, whatever its size."""
 
-    pyoxigraph serialises a whole result in one call, so the rows are counted in the bytes it writes:
-    TSV and N-Triples escape line breaks inside terms, so each row or triple is exactly one line.
-    """
-
-    def __init__(self, max_rows: int, limit: str, header_lines: int) -> None:
+    def __init__(self, fmt: formats.Format, job: dict) -> None:
         super().__init__()
-        self.max_rows, self.limit = max_rows, limit
-        self.rows = -header_lines
+        self.rows = fmt.rows() if fmt.rows is not None else None
+        self.max_bytes, self.job = job["max_bytes"], job
+        self.size = 0
         self.parts: list[bytes] = []
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: bytes) -> int:  # type: ignore[override]
-        self.rows += data.count(b"\n")
-        if self.rows > self.max_rows:
-            raise errors.ResultTooLarge(f"the result has more than {self.max_rows} rows, the limit set by "
-                                        f"{self.limit}; add a LIMIT")
-        self.parts.append(bytes(data))
+        if self.rows is not None and self.rows.feed(data) > self.job["max_rows"]:
+            raise errors.ResultTooLarge(too_many_rows(_rows_limit(self.job)))
+        self.size += len(data)
+        if self.size <= self.max_bytes:
+            self.parts.append(bytes(data))
         return len(data)
 
-    def getvalue(self) -> bytes:
-        return b"".join(self.parts)
+    def check(self) -> None:
+        """Raises ResultTooLarge when the whole answer is larger than max_bytes."""
+        if self.size > self.max_bytes:
+            raise errors.ResultTooLarge(too_many_bytes(self.max_bytes))
+
+
+def _limited(items: Iterator[Any], job: dict) -> Iterator[Any]:
+    """The items (rows, triples), stopping the query with ResultTooLarge past the job's max_rows."""
+    for n, item in enumerate(items, 1):
+        if n > job["max_rows"]:
+            raise errors.ResultTooLarge(too_many_rows(_rows_limit(job)))
+        yield item
+
+
+def _rows_limit(job: dict) -> Limit:
+    return Limit(job["max_rows"], job["rows_limit"])
 
 
 def _graph(graph: str | None) -> NamedNode | DefaultGraph:
@@ -148,7 +160,7 @@ class QueryEngine:
         self._refresh()
         getattr(self, "_" + job["op"])(job, out)
 
-    def _query(self, job: dict, out: _Channel) -> None:
+    def _evaluate(self, job: dict) -> QueryBoolean | QuerySolutions | QueryTriples:
         assert self.store is not None
         options: dict[str, Any] = {}
         if job["default_graphs"] or job["named_graphs"]:
@@ -157,34 +169,42 @@ class QueryEngine:
         elif job["union"]:
             options["use_default_graph_as_union"] = True
         try:
-            result = _evaluate(lambda: self.store.query(job["query"], base_iri=job["base_iri"], **options))
+            return _evaluate(lambda: self.store.query(job["query"], base_iri=job["base_iri"], **options))
         except SyntaxError as exc:
             raise errors.QuerySyntaxError(str(exc)) from exc
+
+    def _query(self, job: dict, out: _Channel) -> None:
+        """The answer written once, in the job's format, whole before its head is sent: its rows and
+        bytes are counted as it is written, so every limit is an error status, never a cut answer."""
+        result = self._evaluate(job)
+        fmt = formats.BY_MEDIA[job["media_type"]]
+        answer = _Answer(fmt, job)
         if isinstance(result, QueryBoolean):
-            media = negotiate(job["accept"], "results")
-            out.head("ASK", media)
-            result.serialize(out, format=RESULT_FORMATS[media])
+            form = "ASK"
+            fmt.write(result, answer)
         elif isinstance(result, QuerySolutions):
-            media = negotiate(job["accept"], "results")
-            rows = _Rows(job["max_rows"], job["rows_limit"], header_lines=1)
-            _evaluate(lambda: result.serialize(rows, format=QueryResultsFormat.TSV))
-            out.head("SELECT", media)
-            if media == "text/tab-separated-values":
-                out.write(rows.getvalue())
-            else:
-                parse_query_results(rows.getvalue(), format=QueryResultsFormat.TSV).serialize(
-                    out, format=RESULT_FORMATS[media])
+            form = "SELECT"
+            _evaluate(lambda: fmt.write(result, answer))
         else:
-            media = negotiate(job["accept"], "graph")
-            rows = _Rows(job["max_rows"], job["rows_limit"], header_lines=0)
-            _evaluate(lambda: result.serialize(rows, format=RdfFormat.N_TRIPLES))
-            out.head(job["form"], media)
-            if media == "application/n-triples":
-                out.write(rows.getvalue())
-            else:
-                triples = parse(rows.getvalue(), format=RdfFormat.N_TRIPLES)
-                serialize(triples, out, format=RDF_FORMATS[media], prefixes=job["prefixes"])
+            form = job["form"]
+            _evaluate(lambda: fmt.write(_limited(result, job), answer, job["prefixes"]))
+        answer.check()
+        out.head(form, fmt.media_type)
+        for part in answer.parts:
+            out.write(part)
         out.end()
+
+    def _terms(self, job: dict, out: _Channel) -> None:
+        """The answer as terms, for pages: (form, variables, rows of terms and None | triples | boolean)."""
+        result = self._evaluate(job)
+        if isinstance(result, QueryBoolean):
+            answer: tuple = ("ASK", (), bool(result))
+        elif isinstance(result, QuerySolutions):
+            rows = (tuple(solution) for solution in result)
+            answer = ("SELECT", tuple(v.value for v in result.variables), _evaluate(lambda: list(_limited(rows, job))))
+        else:
+            answer = (job["form"], (), _evaluate(lambda: list(_limited(result, job))))
+        out.send(("value", answer))
 
     def _dump(self, job: dict, out: _Channel) -> None:
         assert self.store is not None
@@ -192,7 +212,7 @@ class QueryEngine:
         if not job["dataset"] and graph is not None and not self.store.contains_named_graph(NamedNode(graph)):
             raise errors.NotFound(f"there is no graph <{graph}> in this store")
         out.head("CONSTRUCT", job["media_type"])
-        fmt = RDF_FORMATS[job["media_type"]]
+        fmt = formats.BY_MEDIA[job["media_type"]].syntax
         if job["dataset"]:
             self.store.dump(out, format=fmt)
         else:
@@ -322,11 +342,9 @@ def _insert(graph: str | None, payloads: list[tuple[bytes, str]], base_iri: str 
     """
     lines = []
     for data, media_type in payloads:
-        if media_type not in OFFERS["triples"]:
-            raise errors.UnsupportedMediaType(f"cannot store {media_type or 'a body without a Content-Type'} "
-                                              "in a graph; send one of " + ", ".join(OFFERS["triples"]))
+        fmt = formats.stored(media_type)
         try:
-            quads = parse(data, format=RDF_FORMATS[media_type], base_iri=base_iri, rename_blank_nodes=True)
+            quads = parse(data, format=fmt.syntax, base_iri=base_iri, rename_blank_nodes=True)
             lines.append(serialize((q.triple for q in quads), format=RdfFormat.N_TRIPLES).decode("utf-8"))
         except (SyntaxError, ValueError) as exc:
             raise errors.BadRequest(f"the {media_type} body does not parse: {exc}") from exc
@@ -375,7 +393,7 @@ def serve(role: str, data_dir: Path, conn: Connection, offline: bool, replica_by
             job = conn.recv()
         except EOFError:
             return
-        out = _Channel(conn, job.get("max_bytes", 0), job.get("bytes_limit", "max_result_bytes"))
+        out = _Channel(conn, job.get("max_bytes", 0))
         thread = threading.Thread(target=_run_job, args=(engine, job, out), name=f"job-{job.get('op')}")
         thread.start()
         thread.join()
@@ -388,7 +406,7 @@ def _run_job(engine: QueryEngine | Writer, job: dict, out: _Channel) -> None:
     except errors.ServiceError as exc:
         out.send(("error", type(exc).__name__, exc.message))
     except Exception:
-        log.exception("job %s failed (request %s)", job.get("op"), job.get("request_id", "-"))
+        log.exception("job %s failed", job.get("op"))
         out.send(("error", "EngineFailure", errors.ENGINE_FAILED))
 
 
@@ -398,7 +416,7 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     offline = network == "offline" and _go_offline()
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
-                        format="%(asctime)s %(levelname)s reformkg.worker[%(process)d] %(message)s")
+                        format="%(asctime)s %(levelname)s reformkg.engine[%(process)d] %(message)s")
     if network == "offline" and not offline:
         log.warning("this system does not let the engine leave the network (unshare); SERVICE and LOAD "
                     "are refused by the text check alone")

@@ -1,7 +1,7 @@
 """A pool of engine processes, so that a query can be stopped at its deadline.
 
 pyoxigraph's `Store.query` has no timeout and nothing can interrupt it from another thread, so each
-query runs in an engine process (worker.py) that the web process can SIGKILL: at the deadline the
+query runs in an engine process (engine.py) that the web process can SIGKILL: at the deadline the
 engine is killed, which frees its CPU at once, a fresh one takes its place, and the client gets 503.
 Writes go to one writer process the same way; it is killed only before it commits, so a write is
 applied whole or not at all.
@@ -28,8 +28,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from . import errors
-from .errors import ENGINE_FAILED, EngineFailure, Overloaded, QueryTimeout, ServiceError
+from ... import errors
+from ...errors import ENGINE_FAILED, EngineFailure, Overloaded, QueryTimeout, ServiceError
 
 log = logging.getLogger("reformkg.executor")
 
@@ -45,7 +45,7 @@ class Engine:
         network = "offline" if offline else "online"
         with child:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "reformkg.service.worker", role, str(data_dir), str(child.fileno()), network,
+                [sys.executable, "-m", __package__ + ".engine", role, str(data_dir), str(child.fileno()), network,
                  str(max_bytes), str(replica_bytes)],
                 pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
             )
@@ -183,7 +183,7 @@ class _Stream:
 
 class Executor:
     """`size` query engines and one writer (started now if `writable`, else on the first write),
-    all off the network if `offline`, each allowed `max_bytes` of memory (0: no limit; see worker.py),
+    all off the network if `offline`, each allowed `max_bytes` of memory (0: no limit; see engine.py),
     query engines reading snapshots of up to `replica_bytes` on disk from a copy in memory."""
 
     def __init__(self, data_dir: Path, size: int, writable: bool = False, offline: bool = True,

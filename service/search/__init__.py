@@ -7,8 +7,9 @@ best label: the whole label (exact) > its start (prefix) > a whole word (English
 does not matter.
 
 On the embedded store the answer comes from the label index of the snapshot a query would read
-(textindex.py), milliseconds at millions of triples where the scan takes seconds; until that
-snapshot's index is built (just after a write) the query scans, which gives the same answer slower.
+(index.py, which this package builds and versions), milliseconds at millions of triples where the
+scan takes seconds; until that snapshot's index is built (just after a write) the query scans, which
+gives the same answer slower.
 Over a remote store (`store`) it always scans: other clients write to that server, so no index kept
 here could follow it. Either way the labels that matched are listed shortest first.
 """
@@ -16,17 +17,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .catalog import load_catalog
-from .errors import BadRequest
-from .links import Site
-from .nodes import describe, reports
-from .store.base import Backend
-from .store.select import select
-from .textindex import KEPT, LANGUAGES, MATCHES, LabelIndex, Ranked
+from ..errors import BadRequest
+from ..links import Site
+from ..nodes import describe, reports
+from ..settings import Settings
+from ..sparql.catalog import load_catalog
+from ..store.base import Backend
+from ..store.results import select
+from .index import KEPT, LANGUAGES, MATCHES, LabelIndex, Ranked
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = KEPT
-"""The index keeps that many resources of each kind (textindex.py), so it is the most a search gives."""
+"""The index keeps that many resources of each kind (index.py), so it is the most a search gives."""
 SEPARATOR = " | "
 
 
@@ -45,6 +47,17 @@ class Hit:
     report: str | None = None
     """The report a reform, measure or indicator is in: hits of several reports are told apart by it."""
     report_label: str | None = None
+
+
+def label_index(settings: Settings, backend: Backend) -> LabelIndex | None:
+    """The label index of the store in `data_dir`, rebuilt in the background after every write so that
+    searches scan only until it is; None over a store whose version this process cannot know (a remote
+    one: other clients write to it, so no index kept here could follow it)."""
+    if backend.generation() is None:
+        return None
+    index = LabelIndex(settings.data_dir)
+    backend.after_write(lambda: index.build_soon(backend.generation() or ""))
+    return index
 
 
 def search(backend: Backend, text: str, *, site: Site, lang: str | None = None, limit: int = DEFAULT_LIMIT,

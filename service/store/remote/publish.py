@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store
 
-from .base import Backend, Payload
+from ..base import Backend, Payload
 
 
 @dataclass(frozen=True)

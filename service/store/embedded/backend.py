@@ -1,0 +1,132 @@
+"""The embedded on-disk Oxigraph store as a `Backend`: every query and write runs in an engine process.
+
+The web process never opens the store: queries go to a pool of engine processes reading immutable
+snapshots (executor.py, engine.py, snapshots.py), writes to a writer process. What reaches here has
+passed the Backend's policy (store/base.py); a job tells the engine the text to run, the format to
+write and the limits, and the engine serialises the answer once.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ...settings import Settings
+from ..base import Backend, Limit, Payload, Prepared, QueryResponse, Terms
+from . import snapshots
+from .executor import Answer, Executor
+
+
+class StoreMissing(Exception):
+    """No dataset has been built into the data directory yet."""
+
+
+class EmbeddedStore(Backend):
+    def __init__(self, settings: Settings, executor: Executor) -> None:
+        super().__init__(settings)
+        self.executor = executor
+
+    @classmethod
+    def open(cls, settings: Settings) -> EmbeddedStore:
+        if snapshots.primary(settings.data_dir) is None:
+            raise StoreMissing(f"no store in {settings.data_dir}; run `reformkg build` first")
+        snapshots.ensure(settings.data_dir)
+        executor = Executor(settings.data_dir, settings.query_workers, writable=bool(settings.update_token),
+                            offline=not settings.federation_allow.split(), max_bytes=settings.max_engine_bytes,
+                            replica_bytes=settings.memory_replica_bytes)
+        return cls(settings, executor)
+
+    def generation(self) -> str | None:
+        return snapshots.generation(self.settings.data_dir)
+
+    def engines_offline(self) -> bool | None:
+        return self.executor.isolated()
+
+    def _job(self, op: str, query: Prepared) -> dict:
+        return {
+            "op": op,
+            "query": query.text,
+            "media_type": query.format.media_type if query.format is not None else None,
+            "default_graphs": list(query.default_graphs),
+            "named_graphs": list(query.named_graphs),
+            # The default graph is the union of all graphs unless the request or the query names a dataset.
+            "union": not query.declares_dataset,
+            "base_iri": query.base_iri,
+            "max_rows": int(query.max_rows.value),
+            "rows_limit": query.max_rows.source,
+            "max_bytes": query.max_bytes,
+            "form": query.form,
+            "prefixes": dict(query.prefixes),
+        }
+
+    def _run(self, query: Prepared) -> QueryResponse:
+        timeout = query.timeout
+        return _response(self.executor.stream(self._job("query", query), timeout.value,
+                                              _exceeded("query", timeout), self.settings.buffer_bytes))
+
+    def _evaluate(self, query: Prepared) -> Terms:
+        form, variables, answer = self.executor.value(self._job("terms", query), query.timeout.value,
+                                                      _exceeded("query", query.timeout))
+        if form == "ASK":
+            return Terms(form, boolean=answer)
+        if form == "SELECT":
+            return Terms(form, variables, tuple({name: term for name, term in zip(variables, row) if term is not None}
+                                                for row in answer))
+        return Terms(form, triples=tuple(answer))
+
+    def _apply(self, text: str, base_iri: str | None, timeout: Limit) -> None:
+        self._write({"op": "update", "text": text, "base_iri": base_iri}, timeout)
+
+    def graph_get(self, graph: str | None, media_type: str) -> QueryResponse:
+        return self._dump({"graph": graph, "dataset": False, "media_type": media_type})
+
+    def dataset_get(self, media_type: str) -> QueryResponse:
+        return self._dump({"graph": None, "dataset": True, "media_type": media_type})
+
+    def graph_replace(self, graph: str | None, payloads: Sequence[Payload]) -> bool:
+        return self._write({"op": "put", "graph": graph, "payloads": _pairs(payloads), "base_iri": graph})
+
+    def graph_add(self, graph: str | None, payloads: Sequence[Payload]) -> bool:
+        return self._write({"op": "post", "graph": graph, "payloads": _pairs(payloads), "base_iri": graph})
+
+    def graph_delete(self, graph: str | None) -> None:
+        self._write({"op": "delete", "graph": graph})
+
+    def graph_exists(self, graph: str | None) -> bool:
+        return self._value({"op": "exists", "graph": graph})
+
+    def named_graphs(self) -> list[str]:
+        return self._value({"op": "graphs"})
+
+    def triple_count(self) -> int:
+        return self._value({"op": "count"})
+
+    def close(self) -> None:
+        self.executor.close()
+
+    def _limit(self) -> Limit:
+        return Limit(self.settings.query_timeout, "query_timeout")
+
+    def _dump(self, job: dict) -> QueryResponse:
+        s = self.settings
+        job = {"op": "dump", "max_bytes": s.max_result_bytes, **job}
+        return _response(self.executor.stream(job, s.query_timeout, _exceeded("read", self._limit()), s.buffer_bytes))
+
+    def _value(self, job: dict):
+        return self.executor.value(job, self.settings.query_timeout, _exceeded("read", self._limit()))
+
+    def _write(self, job: dict, timeout: Limit | None = None):
+        timeout = timeout or self._limit()
+        result = self.executor.write(job, timeout.value, _exceeded("write", timeout) + "; nothing was changed")
+        self._acknowledged()
+        return result
+
+
+def _exceeded(what: str, timeout: Limit) -> str:
+    return f"{what} exceeded the {timeout.value:g} s limit set by {timeout.source}"
+
+
+def _pairs(payloads: Sequence[Payload]) -> list[tuple[bytes, str]]:
+    return [(p.data, p.media_type) for p in payloads]
+
+
+def _response(answer: Answer) -> QueryResponse:
+    return QueryResponse(answer.form, answer.media_type, answer.body, answer.length)  # type: ignore[arg-type]
