@@ -428,7 +428,7 @@ class LabelIndex:
         file = path(self.data_dir, generation)
         try:
             # Immutable: SQLite takes no locks and never looks for a journal; the file never changes.
-            with closing(sqlite3.connect(file.as_uri() + "?mode=ro&immutable=1", uri=True)) as db:
+            with closing(sqlite3.connect(file.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)) as db:
                 return query(db, text, lang, limit)
         except sqlite3.Error as exc:
             if file.exists():

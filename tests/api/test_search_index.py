@@ -372,3 +372,10 @@ def test_a_damaged_or_missing_index_is_searched_around_and_built_again(writable,
     assert hits(client, "care", limit=50) == expected
     assert comparable(indexed(directory, "care", None, 50)) == comparable(
         search.scan(application.extensions["reformkg.backend"], "care", lang=None, limit=50, timeout=30))
+
+
+def test_the_index_is_read_from_a_data_directory_given_as_a_relative_path(data_dir: Path, monkeypatch):
+    """`reformkg serve --data-dir data` names the directory relative to where it runs; reading the
+    index must not fail on it (SQLite's URI form needs an absolute path)."""
+    monkeypatch.chdir(data_dir.parent)
+    assert textindex.LabelIndex(Path(data_dir.name)).lookup("养老", None, 5)
