@@ -8,7 +8,7 @@ import re
 
 from .curated import Curation
 from .mentions import _CJK, Mention, gazetteer, slug_for
-from .segment import Span
+from .segment import Span, clauses, sentences
 
 _DEPARTMENTS = re.compile(rf"((?:[{_CJK}]{{2,8}}、)+[{_CJK}]{{2,8}})等(?:有关)?部门")
 
@@ -69,8 +69,8 @@ def _shaped_agencies(text: str, within: Span, curation: Curation, place: str | N
                      known: list[Mention]) -> list[Mention]:
     found: list[Mention] = []
     taken = [(m.span.start, m.span.end) for m in known]
-    for clause_start, clause_end in _clause_bounds(text, within):
-        clause = text[clause_start:clause_end]
+    for span in (c for s in sentences(text, within) for c in clauses(text, s)):
+        clause_start, clause = span.start, span.of(text)
         lead = _ITEM_MARK.match(clause)
         offset = lead.end() if lead else 0
         candidates: list[tuple[int, str]] = []
@@ -127,14 +127,3 @@ def _in_place(name: str, place: str | None) -> str:
     if place and len(place) > 1 and name[0] == place[-1] and not name.startswith(place):
         return place + name[1:]
     return name
-
-
-def _clause_bounds(text: str, within: Span):
-    start = within.start
-    for i in range(within.start, within.end):
-        if text[i] in ",，;；。:：\n":
-            if i > start:
-                yield start, i
-            start = i + 1
-    if start < within.end:
-        yield start, within.end

@@ -15,7 +15,6 @@ _ISSUER_SUFFIX = re.compile(rf"[{_CJK}]{{2,14}}(?:办公厅|委员会|人民政�
 
 _TITLE_ISSUERS = re.compile(rf"^((?:[{_CJK}]{{2,14}}[\s、]+)*[{_CJK}]{{2,14}})关于")
 
-_ISSUING_VERBS = ("修订出台", "印发", "出台", "制定", "编制", "发布", "修订")
 
 # How a reform relates to a document it cites, from the verb of the citing clause: the last of these
 # before the 《 wins (深入贯彻中共中央办公厅、国务院办公厅《…》 implements; 修订出台《…》 revises).
@@ -35,7 +34,6 @@ class Citation:
 
     document: Mention
     issuers: tuple[Mention, ...]
-    verb: str | None
     relation: str = "cites"
     clause: Span | None = None
     """The words that state the relation and the issuers: from the clause start to the 》."""
@@ -55,7 +53,6 @@ def citations(text: str, within: Span, curation: Curation, publisher: Entity,
     """
     result = []
     previous_end = -1
-    previous_verb: str | None = None
     previous_relation = "cites"
     for m in _DOC.finditer(text, within.start, within.end):
         title = m.group(1)
@@ -67,7 +64,6 @@ def citations(text: str, within: Span, curation: Curation, publisher: Entity,
         before_start = max(within.start, m.start() - 40)
         before = text[before_start : m.start()]
         chained = m.start() == previous_end
-        verb = previous_verb if chained else _verb_before(before)
         opening = clause_start(text, m.start(), within.start)
         relation = previous_relation if chained else _relation(text[opening : m.start()])
         # Issuers written in the title: 民政部 国家乡村振兴局关于…
@@ -98,8 +94,8 @@ def citations(text: str, within: Span, curation: Curation, publisher: Entity,
                     issuers.append(_agency(candidate, Span(start, start + len(candidate)), curation))
                 offset += len(name) + 1
         issuers = list({(i.slug): i for i in issuers}.values())
-        result.append(Citation(document, tuple(issuers), verb, relation, Span(opening, m.end())))
-        previous_end, previous_verb, previous_relation = m.end(), verb, relation
+        result.append(Citation(document, tuple(issuers), relation, Span(opening, m.end())))
+        previous_end, previous_relation = m.end(), relation
     return result
 
 _CO_BEFORE = re.compile(r"(?:联合|会同|协同)$")
@@ -109,10 +105,10 @@ _ISSUING_GAP = re.compile(r"^(?:[、\s和]|等\d*个?部门)*(?:联合|共同)?(
 _ISSUING_GAP_VERB = re.compile(r"(?:印发|出台|发布|修订|制定|制订|颁布)的?$")
 
 
-def _issuing_chain(text: str, clause_start: int, bracket: int, agencies: list[Mention]) -> list[Mention]:
+def _issuing_chain(text: str, opening: int, bracket: int, agencies: list[Mention]) -> list[Mention]:
     """The agencies that issue the document whose 《 is at `bracket`: the names right before it,
     joined by 、 and followed only by an issuing verb (国务院办公厅印发的《, 退役军人事务部等12部门联合印发的《)."""
-    before = sorted((a for a in agencies if clause_start <= a.span.start and a.span.end <= bracket),
+    before = sorted((a for a in agencies if opening <= a.span.start and a.span.end <= bracket),
                     key=lambda a: a.span.start)
     chain: list[Mention] = []
     position = bracket
@@ -138,14 +134,6 @@ def _relation(before: str) -> str:
             if (i + len(verb), len(verb)) > key:
                 best, key = relation, (i + len(verb), len(verb))
     return best
-
-
-def _verb_before(before: str) -> str | None:
-    """The issuing verb written right before 《: 制定《…》, 联合市检察院印发《…》."""
-    for verb in _ISSUING_VERBS:
-        if before.endswith(verb):
-            return verb
-    return None
 
 
 def _strip_verb(name: str) -> str:

@@ -173,3 +173,53 @@ def test_every_span_is_found_in_the_page_as_published_at_its_published_offsets(b
     for row in rows:
         published = raw[int(row["ps"].value) : int(row["pe"].value)]
         assert _re.sub(r"\s*\n\s*", "\n", published) == row["exact"].value
+
+
+def test_short_forms_resolve_in_the_reports_own_place_only(tmp_path):
+    x = report(tmp_path, "一、改革\n经市政府同意,联合市财政局印发《合肥市居家养老服务补贴实施方案》。\n"
+                         "二、改革\n一是会同市卫生健康委建成机构85家。二是全年新增床位10张。\n",
+               publisher="合肥市民政局", place="合肥")
+    names = {m.name for m in x.mentions if m.kind == "agency"}
+    assert "重庆市人民政府" not in names  # 市政府 is Chongqing's only in a Chongqing report
+    assert {"合肥市财政局", "合肥市卫生健康委"} <= names
+    (citation,) = x.citations
+    assert [i.name for i in citation.issuers] == ["合肥市财政局"]
+    assert {(r.agency.name, r.role) for r in x.roles} >= {("合肥市财政局", "co-actor"), ("合肥市卫生健康委", "co-actor")}
+
+
+@pytest.mark.parametrize("body, titles", [
+    ("一、深化救助改革\n一是提高标准。\n二、推进养老服务\n一是建设中心。\n", ["深化救助改革", "推进养老服务"]),
+    ("（一）织密服务圈\n①新建中心36个。\n（二）推进医养结合\n①建成机构85家。\n", ["织密服务圈", "推进医养结合"]),
+    ("第一，深化就业服务\n举办招聘会46场。\n第二，完善优抚机制\n惠及2.3万人。\n", ["深化就业服务", "完善优抚机制"]),
+    ("1. 深化康养改革\n第一，建成中心15个。第二，新增床位260床。\n2. 完善社会救助\n全年纳入126户。\n", ["深化康养改革", "完善社会救助"]),
+])
+def test_reform_headings_in_every_numbering_style_of_the_genre(tmp_path, body, titles):
+    x = report(tmp_path, body)
+    assert [s.title.of(x.text) for s in x.sections] == titles
+
+
+def test_a_report_without_headings_is_one_reform_numbered_0(tmp_path):
+    x = report(tmp_path, "全年发放补贴3200余万元。\n建成帮扶车间84个。\n")
+    assert [s.number for s in x.sections] == [0]
+    assert [i.reform for i in x.indicators] == [0, 0]
+
+
+@pytest.mark.parametrize("words, value, unit, qualifier", [
+    ("惠及约186万人", "1860000", "人", "约"), ("近210万人", "2100000", "人", "近"), ("3000人以上", "3000", "人", "以上"),
+    ("5万人左右", "50000", "人", "左右"), ("惠及三千余人", "3000", "人", "余"), ("走访两万多户", "20000", "户", "多"),
+    ("提高2个百分点", "2", "个百分点", None), ("化解纠纷1100余起", "1100", "起", "余"),
+])
+def test_approximation_words_numerals_and_measure_words_of_the_genre(words, value, unit, qualifier):
+    from decimal import Decimal
+
+    from reformkg.graph import quantities
+
+    (q,) = quantities.find(words, Span(0, len(words)))
+    assert (q.value, q.unit, q.qualifier) == (Decimal(value), unit, qualifier)
+
+
+def test_numeral_words_that_count_no_work_are_not_figures():
+    from reformkg.graph import quantities
+
+    text = "一是压实三个责任,推进十大改革"
+    assert quantities.find(text, Span(0, len(text))) == []
