@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
-from reformkg.graph.vocab import (
+from reformkg.ontology.vocab import (
     DCAT, DCTERMS, OA, ONTOLOGY, ORG, PROV, QB, RDF, RDFS, RKG, SCHEMA, SDMX_ATTRIBUTE, SDMX_DIMENSION,
     SDMX_MEASURE, SKOS, TIME, VOID, XSD, Iris, read_schemes,
 )

@@ -20,7 +20,7 @@ from pathlib import Path
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
 from . import curated, extract, rdf, reports, validate
-from .vocab import (
+from reformkg.ontology.vocab import (
     DCAT, DCTERMS, DEFAULT_BASE, ONTOLOGY, PROV, RDF, RDFS, SCHEMA, VOID, XSD, Iris, Schemes, read_schemes,
 )
 

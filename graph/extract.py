@@ -16,7 +16,7 @@ from .citations import Citation
 from .mentions import Mention, slug_for
 from .quantities import Quantity
 from .segment import Section, Span
-from .vocab import Schemes
+from reformkg.ontology.vocab import Schemes
 from .reports import ReportSource
 from .roles import Role
 

@@ -14,7 +14,7 @@ from .curated import Curation, Entity
 from .mentions import Mention, slug_for
 from .extract import Extraction
 from .segment import Span
-from .vocab import (
+from reformkg.ontology.vocab import (
     DCTERMS, OA, ORG, OWL, PROV, QB, RDF, RDFS, RKG, SCHEMA, SDMX_ATTRIBUTE, SDMX_DIMENSION,
     SDMX_MEASURE, SKOS, TIME, WD, XSD, Iris, Schemes,
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from reformkg.graph.vocab import Iris
+from reformkg.ontology.vocab import Iris
 
 from .links import Site
 from .search.index import LabelIndex

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Triple
 
-from reformkg.graph.vocab import OWL, RDF, RDFS, VOID, XSD
+from reformkg.ontology.vocab import OWL, RDF, RDFS, VOID, XSD
 
 from .nodes import IN_REPORT
 from .store.base import Backend

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import networkx as nx
 from pyoxigraph import Literal, Triple
 
-from reformkg.graph.vocab import RDF
+from reformkg.ontology.vocab import RDF
 
 from .i18n import pick
 from .nodes import NodeInfo, collect, local_name, node_id

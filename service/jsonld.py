@@ -1,6 +1,6 @@
 """The dataset's JSON-LD context, and JSON-LD compacted with it, so JSON consumers get short keys.
 
-The context is generated, never written by hand: the prefixes come from graph/vocab.py, the terms from
+The context is generated, never written by hand: the prefixes come from ontology/vocab.py, the terms from
 the properties the ontology declares (object properties are `"@type": "@id"`, names and titles are
 language maps). It is published at `{base}context.jsonld` and every JSON-LD answer refers to it there.
 
@@ -17,7 +17,7 @@ from typing import Any
 import rdflib
 from pyoxigraph import RdfFormat, Triple, serialize
 
-from reformkg.graph.vocab import OWL, PREFIXES, RDF, RDFS, SKOS, DCTERMS
+from reformkg.ontology.vocab import OWL, PREFIXES, RDF, RDFS, SKOS, DCTERMS
 
 from .store.base import Backend
 from .store.results import select

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from reformkg.graph.vocab import DCTERMS, ONTOLOGY, RDFS, SKOS, XSD
+from reformkg.ontology.vocab import DCTERMS, ONTOLOGY, RDFS, SKOS, XSD
 
 from . import describe, ontology_doc, readable
 from .i18n import other, pick, translate

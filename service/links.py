@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reformkg.graph.vocab import PREFIXES
+from reformkg.ontology.vocab import PREFIXES
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Site:
 
 
 def prefixed(iri: str) -> str:
-    """`rkg:Reform` for an IRI in one of the dataset's namespaces (graph/vocab.py PREFIXES), else the IRI."""
+    """`rkg:Reform` for an IRI in one of the dataset's namespaces (ontology/vocab.py PREFIXES), else the IRI."""
     for prefix, namespace in PREFIXES.items():
         if iri.startswith(namespace) and len(iri) > len(namespace):
             return f"{prefix}:{iri[len(namespace):]}"

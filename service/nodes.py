@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from reformkg.graph.vocab import (
+from reformkg.ontology.vocab import (
     DCAT, DCTERMS, OA, ORG, OWL, QB, RDF, RDFS, RKG, SCHEMA, SKOS, TIME, VOID,
 )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from reformkg.graph.vocab import DCTERMS, OWL, RDF, RDFS, SKOS
+from reformkg.ontology.vocab import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from .readable import literal
 from .i18n import other, pick

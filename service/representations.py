@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import Response
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 
-from reformkg.graph.vocab import PREFIXES
+from reformkg.ontology.vocab import PREFIXES
 
 from . import context, formats, jsonld
 from .errors import NotFound

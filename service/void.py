@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from reformkg.graph.vocab import DCAT, DCTERMS, FOAF, RDF, VOID, XSD, Iris
+from reformkg.ontology.vocab import DCAT, DCTERMS, FOAF, RDF, VOID, XSD, Iris
 
 from . import describe, statistics
 from .store.base import Backend

@@ -44,7 +44,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Store
 
-from reformkg.graph.vocab import RDF, SKOS
+from reformkg.ontology.vocab import RDF, SKOS
 
 from .. import nodes
 from ..nodes import CLASSES, NodeInfo

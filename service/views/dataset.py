@@ -11,7 +11,7 @@ import json
 from flask import Blueprint, Response, render_template, request
 from pyoxigraph import Quad, RdfFormat, Triple, parse, serialize
 
-from reformkg.graph.vocab import PREFIXES
+from reformkg.ontology.vocab import PREFIXES
 
 from .. import context, cors, describe, jsonld, representations, statistics
 from ..errors import NotFound

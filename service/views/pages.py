@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template, request, url_for
 from pyoxigraph import Triple
 
-from reformkg.graph.vocab import ONTOLOGY, OWL, PREFIXES, RDF, RDFS
+from reformkg.ontology.vocab import ONTOLOGY, OWL, PREFIXES, RDF, RDFS
 
 from .. import context, describe, i18n, ontology_doc, page_cache, representations, statistics
 from ..labeller import Labeller

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, render_template, request
 from pyoxigraph import NamedNode, Triple
 
-from reformkg.graph.vocab import DCTERMS, OA, RDF, RDFS, RKG, SKOS
+from reformkg.ontology.vocab import DCTERMS, OA, RDF, RDFS, RKG, SKOS
 
 from .. import context, cors, describe, page_cache, provenance, readable, representations
 from ..errors import NotFound

@@ -10,7 +10,7 @@ import pytest
 from reformkg.graph import attach, curated, extract, mentions, roles, segment
 from reformkg.graph.reports import ReportSource
 from reformkg.graph.segment import Span
-from reformkg.graph.vocab import read_schemes
+from reformkg.ontology.vocab import read_schemes
 
 from ..conftest import ROOT, SOURCE_PATHS
 

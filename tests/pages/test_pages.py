@@ -176,7 +176,7 @@ def test_query_ui_offers_every_named_query_as_an_example(client):
 
 
 def test_query_ui_has_the_dataset_prefixes(client):
-    from reformkg.graph.vocab import PREFIXES
+    from reformkg.ontology.vocab import PREFIXES
 
     assert client.get("/query/prefixes.json").get_json() == PREFIXES
     assert "PREFIX rkg: <https://w3id.org/reformkg/ontology#>" in client.get("/query").text

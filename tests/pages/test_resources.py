@@ -186,7 +186,7 @@ def test_json_ld_uses_the_published_context_and_short_keys(client):
 
 
 def test_the_context_is_generated_from_the_vocabularies_and_the_ontology(client):
-    from reformkg.graph.vocab import PREFIXES
+    from reformkg.ontology.vocab import PREFIXES
 
     response = client.get("/context.jsonld")
     assert response.mimetype == "application/ld+json"
