@@ -70,6 +70,9 @@ def search(backend: Backend, text: str, *, site: Site, lang: str | None = None, 
     text = text.strip()
     if not text:
         raise BadRequest("q is empty: give the text to look for, e.g. q=养老 or q=elderly care")
+    if "\x00" in text:
+        # SQLite ends an FTS5 string at a NUL, and no label is looked up by one.
+        raise BadRequest("q must not contain NUL (U+0000, %00): give the text to look for without it")
     if lang not in (None, *LANGUAGES):
         raise BadRequest(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     if not 1 <= limit <= MAX_LIMIT:

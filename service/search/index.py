@@ -30,6 +30,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -402,14 +403,38 @@ def building(data_dir: Path) -> bool:
         os.close(fd)
 
 
+def _open(file: Path) -> sqlite3.Connection:
+    # Immutable: SQLite takes no locks and never looks for a journal; the file never changes.
+    return sqlite3.connect(file.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
+
+
+_TABLES = frozenset(re.findall(r"CREATE (?:VIRTUAL )?TABLE (\w+)", _SCHEMA))
+"""The tables every index has: an empty file is a valid SQLite database, but no index."""
+
+
+def damaged(file: Path) -> bool:
+    """Whether `file` is not a whole index: unreadable, not SQLite, pages missing or malformed
+    (`PRAGMA quick_check`, which reads every page once), or without the index's tables."""
+    try:
+        with closing(_open(file)) as db:
+            if db.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+                return True
+            return not _TABLES <= {name for name, in db.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.Error:
+        return True
+
+
 class LabelIndex:
     """The label indexes of one data directory as a web process reads them; safe across threads.
 
     `lookup` answers from the index of the snapshot a query would read now, or returns None when
     that snapshot has none (yet): the caller then searches without it, and a builder process starts
     in the background (one per web process at a time; across processes the build lock keeps it to
-    one). A file that exists but cannot be read is deleted and built again; a build that fails is not
-    tried again for the same snapshot within RETRY_SECONDS.
+    one). A build that fails is not tried again for the same snapshot within RETRY_SECONDS.
+
+    An error while searching is not taken for a damaged file: a client chooses the text, and a text
+    that made SQLite fail once deleted the index on every try (issue 15). The file is deleted and
+    built again only when it is damaged (`damaged`), which is checked once per snapshot.
     """
 
     def __init__(self, data_dir: Path) -> None:
@@ -420,6 +445,8 @@ class LabelIndex:
         """The last snapshot whose build failed, and when."""
         self._unreadable = ""
         """The last snapshot whose index could not be read."""
+        self._sound = ""
+        """The last snapshot whose index was checked and found whole."""
 
     def lookup(self, text: str, lang: str | None, limit: int) -> list[Ranked] | None:
         generation = snapshots.generation(self.data_dir)
@@ -427,17 +454,21 @@ class LabelIndex:
             return None
         file = path(self.data_dir, generation)
         try:
-            # Immutable: SQLite takes no locks and never looks for a journal; the file never changes.
-            with closing(sqlite3.connect(file.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)) as db:
+            with closing(_open(file)) as db:
                 return query(db, text, lang, limit)
         except sqlite3.Error as exc:
-            if file.exists():
-                log.warning("the label index %s cannot be read (%s); searching without it and building it again",
-                            file, exc)
-                file.unlink(missing_ok=True)
-                if self._unreadable == generation:
-                    self._failed = (generation, time.monotonic())  # built again and still unreadable
-                self._unreadable = generation
+            if not file.exists():
+                self.build_soon(generation)
+                return None
+            if self._sound == generation or not damaged(file):
+                self._sound = generation
+                log.warning("searching the label index %s for %r failed (%s); searching without it", file, text, exc)
+                return None
+            log.warning("the label index %s is damaged (%s); searching without it and building it again", file, exc)
+            file.unlink(missing_ok=True)
+            if self._unreadable == generation:
+                self._failed = (generation, time.monotonic())  # built again and still unreadable
+            self._unreadable = generation
         self.build_soon(generation)
         return None
 
