@@ -1,16 +1,24 @@
 """Run the app under gunicorn (production) or Werkzeug's reloader (`--dev`).
 
 gunicorn's gthread worker serves each connection on one of a fixed number of threads, and a blocked
-read or write holds its thread as long as the client likes. `BoundedThreadWorker` bounds every client
-by `client_timeout` so that slow or stalled clients cannot starve the others:
+read or write holds its thread as long as the client likes. `BoundedThreadWorker` keeps slow or
+stalled clients from starving the others (issue 15; benchmarks/results/slow_clients.md):
 
-- a new connection takes a thread only once it has sent something (gthread would hold one for 5 s
-  waiting); until then it waits on the worker's poller among gthread's pending connections, which the
-  poller closes after `keepalive` seconds;
-- once a thread has taken a connection, the client has client_timeout seconds to send the request's
-  headers and body (bodies.py reads the body whole); after that it is answered 408 and the connection
-  is shut, by a watchdog, since a blocking read can be bounded only per call, not per request;
+- a connection waits in a waiting room on the worker's poller until its request has arrived whole
+  (head and body, up to arrival.READ_AHEAD bytes): sending half a request and waiting costs a buffer
+  and a file descriptor, not a thread; one whose request has not arrived within client_timeout is
+  answered 408 (or, if it sent nothing, closed);
+- raw UTF-8 in a request target, as browsers and curl send it, is percent-encoded there before
+  gunicorn's parser, which refuses it (arrival.encode_target);
+- once a thread has taken a connection, the rest of the request (a body past READ_AHEAD) must arrive
+  by the same deadline; after it the client is answered 408 and the connection shut, by a watchdog,
+  since a blocking read can be bounded only per call, not per request;
 - each write of the answer may wait client_timeout seconds for the client to take it.
+
+Each instance is on its own: gunicorn's control socket, one path in the home directory shared by every
+instance (stopping one removed another's), is off. A stopping worker drops the connections still in
+the waiting room, so an idle server exits at once on SIGTERM; requests being answered get
+GRACEFUL_SECONDS.
 """
 from __future__ import annotations
 
@@ -22,15 +30,23 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from . import arrival
 from .app import create_app
 from .bodies import REQUEST_READ
 from .settings import Settings
+
+
+CONNECTIONS = 10_000
+"""Connections one worker holds open; a waiting one costs a socket and its buffer, not a thread."""
+GRACEFUL_SECONDS = 5
+"""How long a stopping worker lets the requests it has taken finish (gunicorn's default is 30 s)."""
 
 
 class _Gunicorn(BaseApplication):
@@ -48,6 +64,9 @@ class _Gunicorn(BaseApplication):
         self.cfg.set("worker_class", f"{__name__}.BoundedThreadWorker")
         # gthread workers heartbeat from their main loop, so this bounds a stuck worker, not a query.
         self.cfg.set("timeout", int(s.query_timeout) + 30)
+        self.cfg.set("worker_connections", CONNECTIONS)
+        self.cfg.set("graceful_timeout", GRACEFUL_SECONDS)
+        self.cfg.set("control_socket_disable", True)
         self.cfg.set("accesslog", None)  # the app writes its own structured access log
         self.cfg.set("errorlog", "-")
         self.cfg.set("loglevel", s.log_level.lower())
@@ -75,9 +94,9 @@ class _Deadlines:
         self._lock = threading.Lock()
         threading.Thread(target=self._watch, daemon=True, name="client-deadlines").start()
 
-    def arm(self, sock: socket.socket) -> None:
+    def arm(self, sock: socket.socket, due: float) -> None:
         with self._lock:
-            self._due[sock] = time.monotonic() + self.timeout
+            self._due[sock] = due
 
     def disarm(self, sock: socket.socket) -> bool:
         """Stop watching; False if the deadline had passed and the client has been answered 408."""
@@ -100,12 +119,24 @@ class _Deadlines:
                             pass
 
 
+@dataclass
+class _Arrival:
+    """What a connection in the waiting room has sent so far, and by when its request must be whole."""
+
+    data: bytearray
+    due: float
+
+
 class BoundedThreadWorker(ThreadWorker):
-    """gthread with every client's time bounded (see the module docstring)."""
+    """gthread with a waiting room and every client's time bounded (see the module docstring)."""
 
     def init_process(self) -> None:
         self.client_timeout = self.app.settings.client_timeout
         self.deadlines = _Deadlines(self.client_timeout)
+        self.arriving: dict[TConn, _Arrival] = {}
+        """The waiting room, in the order of the deadlines (all are client_timeout from arriving)."""
+        self.arrived: dict[TConn, tuple[bytes, float]] = {}
+        """Connections handed to a thread with what they sent, and their deadline."""
         super().init_process()
 
     def load_wsgi(self) -> None:
@@ -119,18 +150,73 @@ class BoundedThreadWorker(ThreadWorker):
         self.wsgi = bounded
 
     def enqueue_req(self, conn: TConn) -> None:
-        """A new connection that has sent nothing yet waits on the poller, as gthread's pending
-        connections do; it reaches a thread when it is readable (or gthread's own path already knows)."""
-        if conn.initialized or conn.data_ready or conn.wait_for_data(0):
+        """A connection waits in the waiting room for its request, unless it has arrived already,
+        or the parser holds its bytes (a pipelined request that a read of the previous one took)."""
+        if conn in self.arrived or conn.initialized and conn.parser.unreader.buf.getvalue():
             super().enqueue_req(conn)
             return
-        conn.timeout = time.monotonic() + self.cfg.keepalive
-        self.pending_conns.append(conn)
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn))
+        conn.sock.setblocking(False)
+        self.arriving[conn] = _Arrival(bytearray(), time.monotonic() + self.client_timeout)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+
+    def _on_readable(self, conn: TConn, sock: socket.socket) -> None:
+        waiting = self.arriving[conn]
+        try:
+            data = sock.recv(arrival.READ_AHEAD)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data and not waiting.data:
+            self._drop(conn)
+            return
+        waiting.data += data
+        # At the end of what the client sends (it may still read), the parser says what is missing.
+        if not data or arrival.whole(waiting.data):
+            self.poller.unregister(sock)
+            del self.arriving[conn]
+            self.arrived[conn] = (arrival.encode_target(bytes(waiting.data)), waiting.due)
+            conn.data_ready = True
+            super().enqueue_req(conn)
+
+    def _drop(self, conn: TConn, farewell: bytes = b"") -> None:
+        """Close a connection in the waiting room, after `farewell` if the socket takes it at once."""
+        del self.arriving[conn]
+        try:
+            self.poller.unregister(conn.sock)
+            if farewell:
+                conn.sock.send(farewell)
+        except (OSError, KeyError, ValueError):
+            pass
+        self.nr_conns -= 1
+        conn.close()
+
+    def murder_pending(self) -> None:
+        """Answer 408 to the waiting connections past their deadline (close those that sent nothing),
+        and, once the worker is stopping, close them all: their requests were never taken."""
+        super().murder_pending()
+        now = time.monotonic()
+        for conn, waiting in list(self.arriving.items()):
+            if self.alive and waiting.due > now:
+                break
+            self._drop(conn, self.deadlines.farewell if waiting.data and self.alive else b"")
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        # Wake for the first deadline in the waiting room (gthread waits up to a second), at once
+        # when stopping.
+        if self.arriving:
+            first = next(iter(self.arriving.values())).due if self.alive else 0.0
+            timeout = max(0.0, min(timeout, first - time.monotonic()))
+        super().wait_for_and_dispatch_events(timeout)
 
     def handle(self, conn: TConn):
         sock = conn.sock
-        self.deadlines.arm(sock)
+        early, due = self.arrived.pop(conn, (b"", time.monotonic() + self.client_timeout))
+        if early:
+            sock.setblocking(True)
+            conn.init()
+            conn.parser.unreader.unread(early)
+        self.deadlines.arm(sock, due)
         try:
             return super().handle(conn)
         finally:
