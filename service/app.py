@@ -5,7 +5,7 @@ import logging
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from . import accesslog, bodies, context, cors, page_cache, search
+from . import accesslog, bodies, context, cors, headers, page_cache, search
 from .errors import ServiceError
 from .settings import Settings
 from .sparql.catalog import load_catalog
@@ -40,6 +40,7 @@ def create_app(settings: Settings, backend: Backend | None = None) -> Flask:
     app.wsgi_app = bodies.BufferedBody(app.wsgi_app, settings.max_body_bytes, settings.client_timeout)
     accesslog.install(app)
     cors.install(app)
+    headers.install(app)
     _register_errors(app)
     for bp in blueprints():
         app.register_blueprint(bp)

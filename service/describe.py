@@ -14,7 +14,9 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from reformkg.ontology.vocab import OWL, RDF, RDFS, VOID, XSD
 
+from .errors import BadRequest
 from .nodes import IN_REPORT
+from .sparql.terms import iri as checked_iri
 from .store.base import Backend
 from .store.results import ask, construct, select
 
@@ -98,8 +100,13 @@ def iri_term(iri: str) -> str:
 
 
 def exists(backend: Backend, iri: str) -> bool:
-    """Whether the store says anything about `iri`, or names a graph with it."""
-    return ask(backend, EXISTS, {"doc": iri_term(iri)})
+    """Whether the store says anything about `iri`, or names a graph with it. A path that makes no valid
+    IRI (`/a b`, `/<x>`) names nothing the store can hold: False, so that it is a 404 like any other."""
+    try:
+        term = checked_iri(iri)
+    except BadRequest:
+        return False
+    return ask(backend, EXISTS, {"doc": term})
 
 
 def describe(backend: Backend, iri: str) -> list[Triple]:

@@ -19,7 +19,7 @@ negotiation.py's (q-values, wildcards, 406).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
@@ -59,11 +59,24 @@ class Format:
         return (self.name, *self.names)
 
     def write(self, result: Any, output: IO[bytes], prefixes: Mapping[str, str] | None = None) -> None:
-        """Serialise a query result (solutions, a boolean) or RDF triples and quads into `output`, once."""
+        """Serialise a query result (solutions, a boolean) or RDF triples and quads into `output`, once.
+
+        A graph is a set: each triple is written once. pyoxigraph's DESCRIBE over the union default graph
+        gives a triple once for every graph that holds it (issue 17); the triples are at most the
+        query's max_rows, so the set of those written stays small.
+        """
         if isinstance(self.syntax, QueryResultsFormat):
             result.serialize(output, format=self.syntax)
         else:
-            serialize(result, output, format=self.syntax, prefixes=dict(prefixes or {}))
+            serialize(_distinct(result), output, format=self.syntax, prefixes=dict(prefixes or {}))
+
+
+def _distinct(statements: Iterable[Any]) -> Iterator[Any]:
+    seen: set[Any] = set()
+    for statement in statements:
+        if statement not in seen:
+            seen.add(statement)
+            yield statement
 
 
 class TsvRows:
@@ -188,7 +201,8 @@ FORMATS: tuple[Format, ...] = (
     Format("application/n-triples", "nt", "N-Triples", _GRAPHS, RdfFormat.N_TRIPLES, aliases=("text/plain",),
            names=("ntriples",), extension="nt", w3c="N-Triples"),
     Format("application/rdf+xml", "rdfxml", "RDF/XML", _GRAPHS, RdfFormat.RDF_XML,
-           aliases=("application/xml", "text/xml"), names=("xml", "rdf"), extension="rdf", w3c="RDF_XML"),
+           aliases=("application/xml", "text/xml"), names=("xml", "rdf", "rdf+xml"), extension="rdf",
+           w3c="RDF_XML"),
     Format("application/ld+json", "jsonld", "JSON-LD", _GRAPHS, RdfFormat.JSON_LD, aliases=("application/json",),
            names=("json", "json-ld"), extension="jsonld", w3c="JSON-LD"),
     Format("application/n-quads", "nquads", "N-Quads", frozenset({GRAPH, DATASET}), RdfFormat.N_QUADS,
@@ -265,10 +279,16 @@ def stored(media_type: str) -> Format:
     return fmt
 
 
+def _spelled(value: str) -> str:
+    """A `format=` value as the registry spells it. A `+` typed into a URL (`format=rdf+xml`,
+    `format=application/rdf+xml`) arrives as a space, form-decoded, unless the client escaped it."""
+    return value.strip().lower().replace(" ", "+")
+
+
 def named(answer: str, name: str) -> Format | None:
     """The format a `format=` name or a media type stands for, among those `answer` is offered in (the
     first of them that has the name)."""
-    value = name.lower()
+    value = _spelled(name)
     return next((f for f in offered(answer) if value in f.all_names or value == f.media_type), None)
 
 
@@ -280,7 +300,7 @@ def names(answer: str) -> list[str]:
 def accept_for_names(value: str) -> str | None:
     """The Accept header a `format=` value of the SPARQL endpoint stands for (a name or a media type):
     each form's format of that name; None if none has it."""
-    value = value.strip().lower()
+    value = _spelled(value)
     formats = [f for f in (*offered(RESULTS), *offered(GRAPH)) if value in f.all_names]
     if formats:
         return ", ".join(dict.fromkeys(f.media_type for f in formats))

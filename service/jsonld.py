@@ -2,7 +2,8 @@
 
 The context is generated, never written by hand: the prefixes come from ontology/vocab.py, the terms from
 the properties the ontology declares (object properties are `"@type": "@id"`, names and titles are
-language maps). It is published at `{base}context.jsonld` and every JSON-LD answer refers to it there.
+language maps). This server publishes it at `/context.jsonld`, and every JSON-LD answer refers to it
+there, on the host that answered (representations.py), so that it resolves wherever the service runs.
 
 pyoxigraph writes JSON-LD in expanded form only; rdflib's serialiser does the compaction
 (https://www.w3.org/TR/json-ld11-api/#compaction-algorithm).

@@ -39,7 +39,7 @@ SELECT DISTINCT ?node ?s ?p ?o WHERE {{
   {{ ?node ?p1 ?mid }} UNION {{ ?mid ?p1 ?node }}
   FILTER(isIRI(?mid) && ?mid != ?node && ?p1 != {_RDF_TYPE})
   {{ ?mid ?p ?o BIND(?mid AS ?s) }} UNION {{ ?s ?p ?mid BIND(?mid AS ?o) }}
-  FILTER(isIRI(?s) && isIRI(?o) && ?p != {_RDF_TYPE})
+  FILTER(isIRI(?s) && isIRI(?o) && ?p != {_RDF_TYPE} && ?s != ?node && ?o != ?node)
 }}"""
 _LITERALS = "SELECT ?node ?p ?v WHERE { ?node ?p ?v FILTER(isLiteral(?v)) } ORDER BY ?p STR(?v)"
 _KNOWN = "ASK { { ?node ?p ?o } UNION { ?s ?p ?node } }"
@@ -77,21 +77,16 @@ def neighbourhood(backend: Backend, iri: str, *, depth: int = 1, limit: int = DE
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
     node = {"node": iri_term(iri)}
     result = Neighbourhood(iri, depth, limit, lang)
-    seen: set[Edge] = set()
+    # Each hop's rows are distinct links, none of them the other hop's (the second leaves out the links
+    # of the node itself), so a hop that returns more rows than there is room for had links to cut;
+    # with no room left it is still asked for one, to know whether it had any.
     for hop in (_HOP1, _HOP2)[:depth]:
         room = limit - len(result.edges)
-        if room <= 0:
-            break
         rows = select(backend, f"{hop}\nLIMIT {room + 1}", node, timeout=timeout, max_rows=room + 1)
-        for row in rows:
-            edge = Edge(row["s"].value, row["p"].value, row["o"].value)
-            if edge in seen:
-                continue
-            if len(result.edges) == limit:
-                result.truncated = True
-                break
-            seen.add(edge)
-            result.edges.append(edge)
+        result.edges += [Edge(row["s"].value, row["p"].value, row["o"].value) for row in rows[:room]]
+        if len(rows) > room:
+            result.truncated = True
+            break
     rows = select(backend, f"{_LITERALS}\nLIMIT {MAX_PROPERTIES}", node, timeout=timeout, max_rows=MAX_PROPERTIES)
     result.properties = [(r["p"].value, r["v"]) for r in rows]
     if not result.edges and not result.properties and not ask(backend, _KNOWN, node, timeout=timeout):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from flask import Response
+from flask import Response, url_for
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 
 from reformkg.ontology.vocab import PREFIXES
@@ -92,11 +92,16 @@ def _used_prefixes(triples: list[Triple]) -> dict[str, str]:
 
 
 def rdf_body(triples: Iterable[Triple], media_type: str) -> bytes:
-    """Serialise triples; Turtle and RDF/XML with the dataset's prefixes, JSON-LD compacted with its context."""
+    """Serialise triples; Turtle and RDF/XML with the dataset's prefixes, JSON-LD compacted with its context.
+
+    The JSON-LD refers to its context on the host that answered, not under the base IRI: the base may
+    be a w3id.org address nobody has registered yet, and a client offline or behind a firewall reaches
+    this host (it just did) when it may reach nothing else (issue 17).
+    """
     triples = sorted(set(triples), key=order)
     if media_type == "application/ld+json":
         ctx = jsonld.context(context.backend(), context.ontology_graph())
-        return jsonld.compact(triples, ctx, context.settings().base_iri + "context.jsonld")
+        return jsonld.compact(triples, ctx, url_for("dataset.jsonld_context", _external=True))
     return serialize(triples, format=formats.BY_MEDIA[media_type].syntax, prefixes=_used_prefixes(triples))
 
 

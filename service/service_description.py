@@ -22,6 +22,11 @@ PREFIXES = {"sd": SD, "formats": _FORMATS, "rdfs": "http://www.w3.org/2000/01/rd
 _RDFS_COMMENT = NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 _WRITABLE = "writes (SPARQL Update, Graph Store Protocol at /store) need the update token"
 _READ_ONLY = "read-only: SPARQL Update and Graph Store Protocol writes are off"
+# sd:UnionDefaultGraph says what a query sees; where a write without a graph goes, and what the Graph
+# Store Protocol's ?default names, it does not say, so the default graph says it (README, "Writing").
+_DEFAULT_GRAPH = ("a query's default graph is the union of every named graph and of the store's own default "
+                  "graph; the Graph Store Protocol's /store?default and an update without GRAPH read and write "
+                  "the store's own default graph alone, which a build leaves empty")
 
 
 def _sd(name: str) -> NamedNode:
@@ -45,6 +50,7 @@ def describe(endpoint: str, graphs: list[str], *, writable: bool, federated: boo
         Triple(dataset, _RDF_TYPE, _sd("Dataset")),
         Triple(dataset, _sd("defaultGraph"), default),
         Triple(default, _RDF_TYPE, _sd("Graph")),
+        Triple(default, _RDFS_COMMENT, Literal(_DEFAULT_GRAPH)),
     ]
     for i, graph in enumerate(graphs):
         named, inner = BlankNode(f"named{i}"), BlankNode(f"graph{i}")

@@ -348,7 +348,9 @@ class RemoteStore(Backend):
         try:
             for chunk in checked:
                 spool.write(chunk)
-            if asked != media:
+            # A graph is rewritten even in the type it came in: a server's DESCRIBE over the union
+            # gives a triple once per graph that holds it, and Format.write writes each triple once.
+            if asked != media or formats.answer_of(form) == formats.GRAPH:
                 spool = self._converted(form, asked, media, spool, prefixes)
         except BaseException:
             spool.close()
