@@ -13,7 +13,7 @@ from decimal import Decimal
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from pyoxigraph import Literal, NamedNode
 
-from .. import context, formats, openapi, page_cache
+from .. import context, formats, openapi, page_cache, query_pages
 from ..errors import BadRequest
 from ..sparql.catalog import RESERVED, NamedQuery
 from ..store.base import Terms
@@ -29,7 +29,17 @@ _NUMBERS = {_XSD + t for t in ("integer", "decimal", "double", "float", "long", 
 
 @bp.get("/api/queries")
 def index() -> Response:
-    return jsonify(queries=[summary(q) for q in context.catalog()])
+    if "format" not in request.args and query_pages.wanted(request.headers.get("Accept")):
+        return _page(render_template("named_queries.html", queries=list(context.catalog())))
+    response = jsonify(queries=[summary(q) for q in context.catalog()])
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _page(html: str, status: int = 200) -> Response:
+    response = Response(html, status=status, mimetype=query_pages.HTML)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 def summary(query: NamedQuery) -> dict:
@@ -51,7 +61,10 @@ def run(name: str) -> Response:
     args = request.args.to_dict(flat=False)
     limit = _count(args.pop("limit", None), "limit", minimum=1)
     offset = _count(args.pop("offset", None), "offset", minimum=0) or 0
-    media = _negotiate(args.pop("format", None))
+    chosen = args.pop("format", None)
+    if not chosen and query_pages.wanted(request.headers.get("Accept")):
+        return _run_page(query, args, s)
+    media = _negotiate(chosen)
     if query.paging:
         # A page is never larger than max_result_rows; a larger limit is lowered to it.
         limit = min(limit if limit is not None else s.max_result_rows, s.max_result_rows)
@@ -64,6 +77,17 @@ def run(name: str) -> Response:
         response = Response(result.body, mimetype=result.media_type)
     response.headers["Vary"] = "Accept"
     return response
+
+
+def _run_page(query: NamedQuery, args: dict, s) -> Response:
+    """The query as a page (query_pages.py): its form, and its rows when the parameters bind."""
+    args.pop("lang", None)
+    try:
+        asked = query.request(query.bind(args), accept=JSON, limit=s.max_result_rows, offset=0,
+                              timeout=s.query_timeout, max_rows=s.max_result_rows)
+    except BadRequest as refused:
+        return _page(query_pages.render(query, None, refused.message), status=400)
+    return _page(query_pages.render(query, context.backend().terms(asked), None))
 
 
 def _count(values: list[str] | None, name: str, minimum: int) -> int | None:

@@ -14,7 +14,7 @@ from pyoxigraph import NamedNode, Triple
 
 from reformkg.ontology.vocab import DCTERMS, OA, RDF, RDFS, RKG, SKOS
 
-from .. import context, cors, describe, page_cache, provenance, readable, representations
+from .. import charts, context, cors, describe, i18n, page_cache, provenance, readable, representations
 from ..errors import NotFound
 from ..i18n import language
 from ..labeller import Labeller, Row
@@ -104,9 +104,17 @@ def page(iri: str, alternates: list) -> str:
         types=[labeller.value(NamedNode(t)) for t in types], abstract=abstract,
         literals=literals, links=links, sections=sections, incoming=incoming,
         incoming_total=describe.incoming_count(backend, iri), incoming_limit=describe.INCOMING_LIMIT,
-        indicators=indicators, quantity=readable.quantity, evidence=evidence, passage=provenance.sentence,
+        indicators=indicators, quantity=readable.quantity, indicator_chart=_indicator_chart(indicators, iri, lang), evidence=evidence, passage=provenance.sentence,
         site=here, labeller=labeller, alternates=alternates, named_graph=iri in backend.named_graphs(),
     )
+
+
+def _indicator_chart(indicators: list[describe.Indicator], iri: str, lang: str) -> charts.Chart | None:
+    """The chart of the indicators a page lists: none on an indicator's own page, nor for a single figure."""
+    if len(indicators) < 2:
+        return None
+    title = i18n.translate(lang)("The indicators' values", "指标数值")
+    return charts.indicators(title, indicators, lang, context.site().href)
 
 
 def _text_page(iri: str, labeller: Labeller, text: str, alternates: list, rows: list[Row], spans: int) -> str:

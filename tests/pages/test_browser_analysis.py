@@ -1,0 +1,88 @@
+"""Charts, named-query pages and class lists in headless Chromium (tests/pages/conftest.py `page`).
+
+Marks are counted from what ECharts drew (one graphic element per bar, static/js/charts.js `marks`),
+and compared with the rows the page or the API gives for the same thing.
+"""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import screenshot
+from .test_charts import README_REFORM_INDICATORS
+
+pytestmark = pytest.mark.browser
+
+
+def marks(page, selector: str) -> int:
+    page.locator(selector + " svg").first.wait_for()
+    return page.evaluate("s => reformkgCharts.marks(document.querySelector(s))", selector)
+
+
+def test_a_reform_page_draws_a_bar_per_indicator(page):
+    page.goto("/report/cq-civil-affairs-2022/reform/10?lang=en")
+    rows = page.locator("table.indicators tbody tr").count()
+    assert rows == 17
+    assert marks(page, "#indicator-chart-data-chart") == rows
+    screenshot(page, "reform-10-chart")
+
+
+def test_a_bar_of_the_reform_chart_leads_to_its_indicator(page):
+    page.goto("/report/cq-civil-affairs-2022/reform/1?lang=en")
+    marks(page, "#indicator-chart-data-chart")
+    chart = page.locator("#indicator-chart-data-chart")
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    # The first bar (inverse axis: at the top) starts at the value axis; click just right of it.
+    page.evaluate("""el => {
+      const chart = echarts.getInstanceByDom(el);
+      const [x, y] = chart.convertToPixel({seriesIndex: 0}, [3025, 0]);
+      el.dataset.x = x - 4; el.dataset.y = y;
+    }""", chart.element_handle())
+    x = float(chart.get_attribute("data-x"))
+    y = float(chart.get_attribute("data-y"))
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url("**/report/cq-civil-affairs-2022/indicator/1")
+
+
+def test_the_dashboard_draws_a_bar_per_reform_kind_and_unit(page):
+    page.goto("/dashboard?lang=en")
+    assert marks(page, "#chart-reform-chart") == sum(1 for n in README_REFORM_INDICATORS if n)
+    kinds = page.request.get("/api/queries/indicators-by-kind?format=json").json()["rows"]
+    assert marks(page, "#chart-kind-chart") == len({row["kind"] for row in kinds})
+    units = page.request.get("/api/queries/indicators?format=json").json()["rows"]
+    assert marks(page, "#chart-unit-chart") == len({row["unit"] for row in units})
+    screenshot(page, "dashboard")
+    page.goto("/dashboard?lang=zh")
+    assert page.locator("h1").inner_text() == "指标概览"
+    screenshot(page, "dashboard-zh")
+
+
+def test_a_named_query_page_sorts_and_filters_its_rows(page):
+    page.goto("/api/queries/indicators?lang=en&reform=9")
+    table = page.locator("table.results")
+    rows = table.locator("tbody tr")
+    assert rows.count() == 10
+    value = [h.strip() for h in table.locator("thead th").all_inner_texts()].index("value") + 1
+    table.locator(f"thead th:nth-child({value}) button").click()
+    ascending = [float(v.replace(",", "")) for v in table.locator(f"tbody td:nth-child({value})").all_inner_texts()]
+    assert ascending == sorted(ascending)
+    assert table.locator(f"thead th:nth-child({value})").get_attribute("aria-sort") == "ascending"
+    table.locator(f"thead th:nth-child({value}) button").click()
+    descending = [float(v.replace(",", "")) for v in table.locator(f"tbody td:nth-child({value})").all_inner_texts()]
+    assert descending == sorted(ascending, reverse=True)
+    page.locator(".table-filter").fill("元")
+    visible = table.locator("tbody tr:not([hidden])")
+    assert 0 < visible.count() < 10
+    assert all("元" in text for text in visible.all_inner_texts())
+    assert marks(page, "#query-chart-data-chart") == 10
+    screenshot(page, "named-query-indicators")
+
+
+def test_a_named_query_form_runs_the_example(page):
+    page.goto("/api/queries/indicators-by-unit?lang=en")
+    page.locator("#param-unit").fill("元")
+    page.locator(".query-form button[type=submit]").click()
+    page.wait_for_url("**unit=%E5%85%83**")
+    rows = page.locator("table.results tbody tr")
+    api = page.request.get("/api/queries/indicators-by-unit?format=json&unit=%E5%85%83").json()["rows"]
+    assert rows.count() == len(api) > 0
