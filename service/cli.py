@@ -116,10 +116,14 @@ def _setting_pairs(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--store", default=None, help="URL of a remote SPARQL server to serve instead of the embedded store.")
 @click.option("--set", "extra", multiple=True, callback=_setting_pairs, metavar="NAME=VALUE",
               help="Any other setting, e.g. --set max_result_rows=1000 (repeatable).")
+@click.option("--no-report", is_flag=True,
+              help="On a data directory with no store, start an empty one instead of building the packaged "
+                   "report: it will hold only what you load.")
 @click.option("--dev", is_flag=True, help="Werkzeug's development server with the reloader.")
 def serve(data_dir, config_file, host, port, workers, threads, query_workers, query_timeout, store, extra,
-          dev) -> None:
-    """Serve the SPARQL endpoint and the web pages; builds the dataset first if the store is empty."""
+          no_report, dev) -> None:
+    """Serve the SPARQL endpoint and the web pages; builds the dataset first if there is no store, unless
+    --no-report."""
     from .server import run
 
     flags = dict(data_dir=data_dir, host=host, port=port, workers=workers, threads=threads,
@@ -127,7 +131,12 @@ def serve(data_dir, config_file, host, port, workers, threads, query_workers, qu
     settings = _settings(config_file, **{**extra, **{k: v for k, v in flags.items() if v is not None}})
     from .store.install import current_store
 
-    if settings.store is None and current_store(settings.data_dir) is None:
+    if settings.store is None and current_store(settings.data_dir) is None and no_report:
+        from .store.embedded.load import load as bulk_load
+
+        click.echo(f"no store in {settings.data_dir} yet: starting an empty one (load data with `reformkg load`)")
+        bulk_load(settings.data_dir, [])
+    elif settings.store is None and current_store(settings.data_dir) is None:
         from .cli_build import run_build
 
         click.echo(f"no store in {settings.data_dir} yet: building it first")
@@ -138,49 +147,37 @@ def serve(data_dir, config_file, host, port, workers, threads, query_workers, qu
 @main.command()
 @_data_dir
 @_config
-@click.option("--into", "into", required=True, metavar="URL",
-              help="The remote SPARQL server (its root or query URL); credentials from store_user/store_password.")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--format", "fmt", default=None, metavar="FORMAT",
+              help="The files' RDF format (nt, nq, ttl, trig, rdf, jsonld, n3, or a media type), when their "
+                   "extensions do not say; .gz after the extension means gzip.")
+@click.option("--graph", default=None, metavar="IRI",
+              help="Load files of triples into this graph (`default`: the default graph) instead of each into "
+                   "the graph named by its file: URL.")
+@click.option("--replace", is_flag=True, help="Leave only these files in the store: whatever it held goes.")
+@click.option("--into", "into", default=None, metavar="URL",
+              help="Publish to a remote SPARQL server (its root or query URL) instead: every graph of an N-Quads "
+                   "file (the built dataset by default) PUT whole; credentials from store_user/store_password.")
 @click.option("--file", "nquads", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="An N-Quads file to publish instead of the built dataset.")
-@click.option("--gsp", default=None, help="The server's Graph Store Protocol URL, when it cannot be derived.")
-@click.option("--quiet", is_flag=True, help="Print only the summary.")
-def load(data_dir, config_file, into, nquads, gsp, quiet) -> None:
-    """Publish the built dataset to a remote SPARQL server, replacing each named graph as a whole (GSP PUT)."""
-    import time
+              help="With --into: an N-Quads file to publish instead of the built dataset.")
+@click.option("--gsp", default=None, help="With --into: the server's Graph Store Protocol URL, when it cannot be derived.")
+@click.option("--quiet", is_flag=True, help="With --into: print only the summary.")
+def load(data_dir, config_file, files, fmt, graph, replace, into, nquads, gsp, quiet) -> None:
+    """Bulk-load RDF FILES into the store and publish them at once, or publish to a remote server (--into).
 
-    from .errors import ServiceError
-    from .store.remote import RemoteStore
-    from .store.remote.publish import publish
+    A file of triples replaces its graph; the quads of an N-Quads or TriG file are added to theirs.
+    """
+    from .cli_load import run_load, run_publish
 
-    settings = _settings(config_file, data_dir=data_dir, store=into, store_gsp=gsp)
-    source = nquads or settings.dataset_file
-    if not source.exists():
-        raise click.ClickException(f"no dataset at {source}; run `reformkg build` first or give --file")
-    backend = RemoteStore.open(settings.with_(query_timeout=max(settings.query_timeout, 300.0)))
-    started = time.monotonic()
-    graphs = triples = created = 0
-
-    def report(done) -> None:
-        if not quiet:
-            what = "created " if done.created else "replaced"
-            click.echo(f"  {what} {done.triples:8d} triples  {done.graph or '(default graph)'}")
-
-    try:
-        before = set(backend.named_graphs())
-        for done in publish(source, backend, report):
-            graphs, triples, created = graphs + 1, triples + done.triples, created + done.created
-            before.discard(done.graph)
-    except ServiceError as exc:
-        raise click.ClickException(f"after {graphs} graph(s): {exc.message}") from exc
-    except (OSError, SyntaxError) as exc:
-        raise click.ClickException(f"cannot read {source}: {exc}") from exc
-    finally:
-        backend.close()
-    seconds = time.monotonic() - started
-    click.echo(f"published {triples} triples in {graphs} graphs ({created} new, {graphs - created} replaced) "
-               f"to {backend.where} in {seconds:.1f} s ({triples / max(seconds, 1e-9):,.0f} triples/s)")
-    if before:
-        click.echo(f"{len(before)} other graph(s) on the server were left as they were")
+    if into is not None:
+        if len(files) > 1 or files and nquads:
+            raise click.UsageError("--into publishes one N-Quads file: give it as FILE or --file")
+        settings = _settings(config_file, data_dir=data_dir, store=into, store_gsp=gsp)
+        run_publish(settings, nquads or (files[0] if files else None), quiet)
+        return
+    if not files:
+        raise click.UsageError("give the RDF files to load, or --into URL to publish the built dataset")
+    run_load(_settings(config_file, data_dir=data_dir), files, fmt, graph, replace)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from pathlib import Path
 from pyoxigraph import RdfFormat, Store
 
 from ..search import index
-from .embedded import snapshots
+from .embedded import load, snapshots
 
 
 class InstallError(Exception):
@@ -37,7 +37,6 @@ def install(nquads: Path, data_dir: Path) -> Path:
     digest = hashlib.sha256(nquads.read_bytes()).hexdigest()[:16]
     stores = data_dir / "stores"
     stores.mkdir(parents=True, exist_ok=True)
-    target = stores / digest
     staging = stores / f".{digest}.{os.getpid()}.loading"
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -50,21 +49,8 @@ def install(nquads: Path, data_dir: Path) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise InstallError(f"loading {nquads} failed: {exc}") from exc
     with snapshots.write_lock(data_dir):
-        previous = current_store(data_dir)
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-        # Killed between the swap and the publication, the next writer or server start publishes it.
-        snapshots.mark_pending(data_dir)
-        snapshots.swap_link(data_dir / "store", Path("stores") / digest)
-        snapshots.publish_primary(data_dir)
-        _prune(stores, keep={target.resolve(), previous})
+        # The store it replaces is deleted: the snapshots still read hold hard links of their own.
+        target = load.commit(data_dir, staging, digest)
     index.refresh(data_dir)  # so that the first searches need not scan
     return target
 
-
-def _prune(stores: Path, keep: set[Path | None]) -> None:
-    """Keep the new store and the one before it; drop older ones (snapshots hold hard links of their own)."""
-    for path in stores.iterdir():
-        if path.resolve() not in keep and not path.name.startswith("."):
-            shutil.rmtree(path, ignore_errors=True)

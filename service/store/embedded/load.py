@@ -1,0 +1,232 @@
+"""Bulk loading into the embedded store, published whole: `reformkg load` and large Graph Store writes.
+
+A transaction (`Store.update`, `Store.extend`) keeps every change in memory and writes it twice, to
+the write-ahead log and then to the tables; pyoxigraph's bulk loader (`Store.bulk_load`,
+`Store.bulk_extend`) sorts the quads in batches and writes table files straight into RocksDB, about
+ten times faster and in bounded memory (benchmarks/results/load.md). But it is not atomic: a failure
+halfway leaves half the data in the store.
+
+So a load never touches the primary store. It works on a *stage*: a checkpoint of the primary
+(`Store.backup`, hard links, milliseconds) or a new empty store. Only when every file has loaded is
+the stage renamed into `stores/`, the `store` symlink swapped to it and a snapshot published
+(snapshots.py), all holding write.lock: readers see the whole load or none of it, and a load that
+fails or is killed leaves the served store as it was (its stage, named `.…loading`, is removed by the
+next load). The primary the stage replaced is deleted once the new one is current; the snapshots
+still read keep hard links of their own files.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse
+
+from . import snapshots
+
+STORES = "stores"
+_READ_BYTES = 1 << 20
+
+
+class LoadError(Exception):
+    """A file could not be loaded: unreadable, of an unknown format, or not valid RDF. Nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file to load and where its triples go."""
+
+    path: Path
+    format: RdfFormat
+    graph: NamedNode | DefaultGraph | None
+    """The graph a triple file is loaded into (replacing what it held); None for a quad file, whose
+    quads keep their own graphs."""
+    compressed: bool
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+def file_graph(path: Path) -> NamedNode:
+    """The graph a triple file is loaded into unless told otherwise: the file's own `file:` URL, as
+    SPARQL's `LOAD <url>` names the graph of what it loads, so loading the file again replaces it."""
+    return NamedNode(path.resolve().as_uri())
+
+
+def source(path: Path, format: str | None = None, graph: str | None = None) -> Source:
+    """What `path` holds, from its extension (`.gz` after it means gzip) or from `format` (an
+    extension like `ttl` or a media type like `text/turtle`). Raises LoadError."""
+    compressed = path.suffix.lower() == ".gz"
+    named = format or Path(path.stem if compressed else path.name).suffix.lstrip(".")
+    fmt = RdfFormat.from_media_type(named) if "/" in named else RdfFormat.from_extension(named.lower())
+    if fmt is None:
+        raise LoadError(f"{path}: cannot tell its RDF format from {named!r}; give --format (nt, nq, ttl, trig, "
+                        "rdf, jsonld, n3, or a media type)")
+    if fmt.supports_datasets:
+        if graph is not None:
+            raise LoadError(f"{path}: a {fmt.name} file names its own graphs; --graph is for files of triples")
+        return Source(path, fmt, None, compressed)
+    target = file_graph(path) if graph is None else (DefaultGraph() if graph == "default" else NamedNode(graph))
+    return Source(path, fmt, target, compressed)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    files: int
+    bytes: int
+    quads: int
+    """Quads in the store after the load."""
+    seconds: float
+    generation: str
+
+
+class _Counted(io.RawIOBase):
+    """A file's bytes as they are read, reported to `progress` (the bytes on disk, before gunzip)."""
+
+    def __init__(self, raw: BinaryIO, progress: Callable[[int], None]) -> None:
+        super().__init__()
+        self.raw, self.progress = raw, progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        n = self.raw.readinto(buffer) or 0
+        self.progress(n)
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+@contextmanager
+def reading(src: Source, progress: Callable[[int], None] = lambda n: None) -> Iterator[BinaryIO]:
+    """The file's RDF bytes, gunzipped when it is compressed."""
+    counted = io.BufferedReader(_Counted(open(src.path, "rb", buffering=0), progress), _READ_BYTES)
+    stream: BinaryIO = gzip.GzipFile(fileobj=counted, mode="rb") if src.compressed else counted  # type: ignore[assignment]
+    try:
+        yield stream
+    finally:
+        stream.close()
+        counted.close()
+
+
+def load(data_dir: Path, sources: Sequence[Source], *, replace: bool = False,
+         progress: Callable[[int], None] = lambda n: None) -> Loaded:
+    """Load the files into the store in `data_dir` (created if there is none) and publish them as one
+    snapshot. A triple file replaces its graph; a quad file's quads are added to theirs. With
+    `replace`, the store holds these files and nothing else. Blank node labels are kept as the files
+    write them, as `oxigraph load` keeps them: a file split in two loads as one file would.
+    Raises LoadError; then nothing was changed."""
+    started = time.monotonic()
+    with snapshots.write_lock(data_dir):
+        with staged(data_dir, empty=replace) as store:
+            for src in sources:
+                if src.graph is not None and not replace:
+                    clear(store, src.graph)
+                try:
+                    with reading(src, progress) as stream:
+                        store.bulk_load(input=stream, format=src.format, to_graph=src.graph,
+                                        base_iri=_base(src))
+                except (SyntaxError, ValueError) as exc:
+                    raise LoadError(f"{src.path} is not valid {src.format.name}: {exc}") from exc
+                except OSError as exc:
+                    raise LoadError(f"{src.path} could not be loaded: {exc}") from exc
+            quads = len(store)
+        generation = snapshots.generation(data_dir) or ""
+    return Loaded(len(sources), sum(s.size for s in sources), quads, time.monotonic() - started, generation)
+
+
+def _base(src: Source) -> str:
+    """Relative IRIs resolve against the graph a file goes into, as in a Graph Store write, else the file's URL."""
+    return src.graph.value if isinstance(src.graph, NamedNode) else src.path.resolve().as_uri()
+
+
+def clear(store: Store, graph: NamedNode | DefaultGraph) -> None:
+    """Empty a graph of the stage before its new content is loaded."""
+    store.update("DROP SILENT DEFAULT" if isinstance(graph, DefaultGraph) else f"DROP SILENT GRAPH {graph}")
+
+
+def extend(store: Store, data: BinaryIO, format: RdfFormat, graph: NamedNode | DefaultGraph,
+           base_iri: str | None) -> None:
+    """Bulk-add the triples of one request body to `graph` with blank nodes of their own: each body
+    is one RDF document, whose blank nodes are not those of any other (RDF 1.1 Concepts §3.4), and
+    one label within it is one node. Raises SyntaxError or ValueError when the body does not parse."""
+    quads = parse(data, format=format, base_iri=base_iri, rename_blank_nodes=True)
+    if isinstance(graph, DefaultGraph):
+        store.bulk_extend(quads)
+    else:
+        store.bulk_extend(Quad(q.subject, q.predicate, q.object, graph) for q in quads)
+
+
+@contextmanager
+def staged(data_dir: Path, empty: bool = False) -> Iterator[Store]:
+    """A store to change: a checkpoint of the primary, or an empty store when `empty` (or when there
+    is no primary yet). It becomes the primary, published, when the block ends without an exception,
+    and is thrown away when it raises. The caller holds write.lock and has no handle on the primary."""
+    stores = data_dir / STORES
+    stores.mkdir(parents=True, exist_ok=True)
+    for stale in stores.glob(".*.loading"):
+        if not _alive(stale):
+            shutil.rmtree(stale, ignore_errors=True)  # a load killed before it finished
+    name = f"{time.time_ns():x}-{os.getpid()}"
+    staging = stores / f".{name}.loading"
+    current = snapshots.primary(data_dir)
+    if current is not None and not empty:
+        primary = Store(str(current))
+        try:
+            primary.backup(str(staging))
+        finally:
+            del primary
+    store = Store(str(staging))
+    try:
+        yield store
+        store.flush()
+    except BaseException:
+        del store
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    del store
+    commit(data_dir, staging, name)
+
+
+def _alive(staging: Path) -> bool:
+    """Whether the process that named a stage (`….<pid>.loading`, `…-<pid>.loading`) still runs:
+    `reformkg build` loads its stage before it takes write.lock."""
+    digits = staging.name.removesuffix(".loading").replace("-", ".").rsplit(".", 1)[-1]
+    try:
+        os.kill(int(digits), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def commit(data_dir: Path, staging: Path, name: str) -> Path:
+    """Make the store loaded in `staging` the primary and publish it; the caller holds write.lock.
+
+    Killed between the swap and the publication, the next writer or server start publishes it
+    (snapshots.recover). The primary it replaces, and any older one, is deleted.
+    """
+    stores = data_dir / STORES
+    target = stores / name
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    snapshots.mark_pending(data_dir)
+    snapshots.swap_link(data_dir / "store", Path(STORES) / name)
+    snapshots.publish_primary(data_dir)
+    for path in stores.iterdir():
+        if path.name != name and not path.name.startswith("."):
+            shutil.rmtree(path, ignore_errors=True)
+    return target
