@@ -5,7 +5,7 @@ import logging
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from . import accesslog, bodies, context, cors, headers, page_cache, search
+from . import accesslog, answer_cache, bodies, context, cors, headers, page_cache, search
 from .errors import ServiceError
 from .settings import Settings
 from .sparql.catalog import load_catalog
@@ -37,6 +37,7 @@ def create_app(settings: Settings, backend: Backend | None = None) -> Flask:
         backend = open_backend(settings)
     context.install(app, settings, backend, load_catalog(), search.label_index(settings, backend))
     page_cache.install(app, backend)
+    answer_cache.install(app, backend)  # inside the body reader: a POST's key holds its whole body
     app.wsgi_app = bodies.BufferedBody(app.wsgi_app, settings.max_body_bytes, settings.client_timeout)
     accesslog.install(app)
     cors.install(app)

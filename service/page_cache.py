@@ -15,6 +15,7 @@ from functools import wraps
 
 from flask import Flask, Response, current_app, request
 
+from . import answer_cache
 from .i18n import COOKIE
 from .store.base import Backend
 from .store.cache import CachingBackend
@@ -51,6 +52,7 @@ def cached(view: Callable[..., Response]) -> Callable[..., Response]:
             kept = (list(response.headers.items()), body, hashlib.sha256(body).hexdigest()[:32])
             cache.put(key, kept, len(body))
         headers, body, etag = kept
+        answer_cache.keep(request.environ)
         response = Response(body, status=200, headers=headers)
         response.set_etag(etag)
         return response.make_conditional(request)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, request, url_for
 
-from .. import auth, context, cors, formats, negotiation, protocol, representations, service_description
+from .. import answer_cache, auth, context, cors, formats, negotiation, protocol, representations, service_description
 from ..errors import BadRequest, NotAcceptable
 from ..responses import answer
 from ..store.base import QueryRequest
@@ -34,6 +34,7 @@ def sparql() -> Response:
         max_rows=operation.max_rows or settings.max_result_rows,
         base_iri=request.base_url,
     ))
+    answer_cache.keep(request.environ)
     return answer(result, Vary="Accept")
 
 
