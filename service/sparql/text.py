@@ -111,6 +111,12 @@ class SparqlText:
 
     def remote_targets(self, keywords: Sequence[str]) -> list[Remote]:
         """Every IRI the keywords (SERVICE, LOAD) could make the engine fetch, read every way it parses."""
+        # A keyword token upper-cases to a substring of the upper-cased text, so a text in which no
+        # keyword appears that way has none: most queries skip the other readings, the costly part.
+        upper = self.text.upper()
+        keywords = [keyword for keyword in keywords if keyword in upper]
+        if not keywords:
+            return []
         declared = self._declared()
         found = _remotes(self.tokens, keywords, declared, needs_group=False)
         for reading in self._other_readings():
