@@ -16,6 +16,8 @@ from pyoxigraph import Literal, NamedNode
 from .describe import Indicator
 from .readable import number, quantity
 
+MAX_BARS = 100
+"""Most rows a chart of an answer draws (the first ones, in the answer's order); the table has them all."""
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMERIC = {_XSD + t for t in ("integer", "decimal", "double", "float", "long", "int", "short", "byte",
                               "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger")}
@@ -92,6 +94,8 @@ def from_rows(title: str, variables: list[str], rows: list[dict], name_of, href)
     if not numbers or not rows:
         return None
     measure = max(numbers, key=lambda v: max(numeric(r[v]) for r in rows if v in r))
+    if len(rows) > MAX_BARS:
+        title, rows = f"{title} (1–{MAX_BARS} / {len(rows)})", rows[:MAX_BARS]
     others = [v for v in variables if v not in numbers]
     texts = [v for v in others if all(isinstance(r[v], Literal) for r in rows if v in r)]
     iris = [v for v in others if all(isinstance(r[v], NamedNode) for r in rows if v in r)]

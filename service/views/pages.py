@@ -18,6 +18,8 @@ from reformkg.ontology.vocab import ONTOLOGY, OWL, PREFIXES, RDF, RDFS
 
 from .. import context, describe, i18n, ontology_doc, page_cache, representations, statistics
 from ..labeller import Labeller
+from ..sparql.binding import bind
+from ..sparql.catalog import NamedQuery
 from ..links import prefixed
 from ..store.results import select
 from ..void import DESCRIPTION, dump_links
@@ -163,9 +165,10 @@ def query_ui() -> str:
         title = q.title_zh if lang == "zh" else q.title
         description = (q.description_zh or q.description) if lang == "zh" else q.description
         examples.append({"name": q.name, "title": title, "description": description,
-                         "query": example_text(title, description, q.text)})
+                         "query": example_text(title, description, q)})
     config = {
         "endpoint": url_for("sparql.sparql", _external=True),
+        "base": context.settings().base_iri,
         "prefixesUrl": url_for("pages.query_prefixes"),
         "defaultQuery": prefix_lines() + "\nSELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n} LIMIT 10\n",
         "examples": examples,
@@ -175,10 +178,19 @@ def query_ui() -> str:
     return render_template("query.html", config=data, examples=examples)
 
 
-def example_text(title: str, description: str, text: str) -> str:
-    """A named query as the editor shows it: its title and description as comments, not its `#+` lines."""
-    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#+")).lstrip("\n")
-    return f"# {title}\n" + "".join(f"# {line}\n" for line in textwrap.wrap(description, 96)) + "\n" + body
+def example_text(title: str, description: str, query: NamedQuery) -> str:
+    """A named query as the editor shows it: its title and description as comments, not its `#+` lines,
+    and its required parameters bound to the catalogue's examples (a VALUES block, as the API binds
+    them), so that it runs as it stands and shows where to change them."""
+    body = "\n".join(line for line in query.text.splitlines() if not line.lstrip().startswith("#+")).lstrip("\n")
+    needed = {p.name: [p.example] for p in query.parameters if p.required and p.example}
+    notes = ""
+    if needed:
+        body = bind(body, query.bind(needed))
+        notes = "".join(f"# ?{name} is bound to an example ({values[0]}) by the VALUES blocks below; change it there.\n"
+                        for name, values in needed.items())
+    return (f"# {title}\n" + "".join(f"# {line}\n" for line in textwrap.wrap(description, 96)) + notes + "\n"
+            + body)
 
 
 @bp.route("/query/prefixes.json")

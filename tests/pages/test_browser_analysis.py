@@ -86,3 +86,59 @@ def test_a_named_query_form_runs_the_example(page):
     rows = page.locator("table.results tbody tr")
     api = page.request.get("/api/queries/indicators-by-unit?format=json&unit=%E5%85%83").json()["rows"]
     assert rows.count() == len(api) > 0
+
+
+def run_example(page, name: str):
+    page.goto("/query?lang=en")
+    page.locator(".yasqe .CodeMirror").first.wait_for()
+    page.locator(f"button.example[data-example={name}]").click()
+    panel = page.locator(".tabPanel.active")
+    panel.locator(".yasqe_queryButton").click()
+    return panel
+
+
+def test_the_query_ui_charts_a_select_result(page):
+    panel = run_example(page, "money-paid-by-reform")
+    rows = panel.locator(".yasr table.dataTable tbody tr")
+    rows.first.wait_for(timeout=15_000)
+    shown = rows.count()
+    panel.locator(".yasr .select_chart").click()
+    chart = panel.locator(".yasr .yasr-chart")
+    chart.locator("svg").wait_for()
+    assert chart.evaluate("el => reformkgCharts.marks(el)") == shown == 2
+    screenshot(page, "yasgui-chart")
+
+
+def test_a_parameterised_example_opens_with_its_example_bound(page):
+    panel = run_example(page, "reforms-by-target-group")
+    assert "VALUES" in panel.locator(".CodeMirror").inner_text()
+    rows = panel.locator(".yasr table.dataTable tbody tr")
+    rows.first.wait_for(timeout=15_000)
+    catalogue = page.request.get("/api/queries?format=json").json()["queries"]
+    group = next(q for q in catalogue if q["name"] == "reforms-by-target-group")["parameters"][0]
+    assert group["name"] == "group" and group["required"]
+    api = page.request.get("/api/queries/reforms-by-target-group", params={"format": "json", "group": group["example"]}
+                           ).json()["rows"]
+    assert rows.count() == len(api) > 0
+
+
+def test_result_iris_under_the_base_link_to_this_servers_pages(page):
+    panel = run_example(page, "reports")
+    panel.locator(".yasr table.dataTable tbody tr").first.wait_for(timeout=15_000)
+    hrefs = panel.locator(".yasr table.dataTable tbody a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert "/report/cq-civil-affairs-2022" in hrefs
+    assert not [h for h in hrefs if h.startswith("https://w3id.org/reformkg/")]
+
+
+def test_swagger_shows_an_optional_example_without_filling_it_in(page):
+    page.goto("/api/docs#/indicators/query_indicators")
+    block = page.locator(".opblock.is-open")
+    block.wait_for(timeout=15_000)
+    unit = block.locator('tr[data-param-name="unit"]')
+    assert "Example: 元" in unit.inner_text()
+    assert unit.locator("input").input_value() == ""
+    block.locator(".execute").click()
+    body = block.locator(".responses-wrapper .live-responses-table .microlight").first
+    body.wait_for(timeout=15_000)
+    all_rows = page.request.get("/api/queries/indicators?format=json").json()["rows"]
+    assert body.inner_text().count('"indicator":') == len(all_rows)

@@ -100,3 +100,13 @@ def test_a_chart_with_a_zero_or_negative_figure_is_not_logarithmic():
 def test_chart_data_cannot_end_its_script_element():
     chart = charts.Chart("</script><b>", ["</script>"], [charts.Series("s", [1.0], ["1"])])
     assert "</" not in chart.to_json()
+
+
+def test_echarts_is_vendored_pinned_with_its_licence_and_notice():
+    from .test_pages import STATIC
+
+    folder = STATIC / "vendor" / "echarts"
+    assert "Apache License" in (folder / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache ECharts" in (folder / "NOTICE").read_text(encoding="utf-8")
+    assert "echarts@6.1.0" in (folder / "VERSION").read_text(encoding="utf-8")
+    assert 't.version="6.1.0"' in (folder / "echarts.min.js").read_text(encoding="utf-8")

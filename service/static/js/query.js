@@ -6,6 +6,7 @@
   var config = JSON.parse(document.getElementById("query-config").textContent);
 
   Yasgui.Yasqe.defaults.autocompleters = ["prefixes", "variables"];
+  window.reformkgBase = config.base;
 
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
     persistenceId: "reformkg-query",
@@ -40,5 +41,14 @@
     var tab = openExample(asked);
     if (tab) tab.query().catch(function () {});
   }
+  // Result IRIs minted under this service's base open its own pages, not the base's host.
+  var root = document.getElementById("yasgui");
+  function localLinks() {
+    root.querySelectorAll('.yasr a[href^="' + config.base + '"]').forEach(function (a) {
+      a.setAttribute("href", "/" + a.getAttribute("href").slice(config.base.length));
+    });
+  }
+  new MutationObserver(localLinks).observe(root, { childList: true, subtree: true });
+
   window.reformkgYasgui = yasgui;
 })();
