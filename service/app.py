@@ -38,7 +38,8 @@ def create_app(settings: Settings, backend: Backend | None = None) -> Flask:
     context.install(app, settings, backend, load_catalog(), search.label_index(settings, backend))
     page_cache.install(app, backend)
     answer_cache.install(app, backend)  # inside the body reader: a POST's key holds its whole body
-    app.wsgi_app = bodies.BufferedBody(app.wsgi_app, settings.max_body_bytes, settings.client_timeout)
+    app.wsgi_app = bodies.BufferedBody(app.wsgi_app, settings.max_body_bytes, settings.client_timeout,
+                                       settings.max_upload_bytes)
     accesslog.install(app)
     cors.install(app)
     headers.install(app)

@@ -2,6 +2,9 @@
 
 - A body shorter than its Content-Length (the client stopped sending) is a 400, never a shorter query.
 - A chunked body longer than max_body_bytes is a 413; Werkzeug's own limit would cut it at the limit.
+  A Graph Store write (PUT or POST under /store) may be up to max_upload_bytes instead: it is RDF to
+  store, bulk-loaded from disk, where a query or an update is text held in memory.
+- A body past SPOOL_BYTES is kept in a temporary file, not in memory.
 - A body in a content coding (`Content-Encoding: gzip`, …) is a 415 naming the one this service reads
   (RFC 9110 §12.5.3, §15.5.16); it is not read as if it were plain.
 - A transfer coding other than chunked is a 501 (RFC 9112 §6.1); a server that passes one through
@@ -16,8 +19,11 @@ from __future__ import annotations
 
 import io
 import logging
+import tempfile
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import IO, Any
+
+from werkzeug.wsgi import ClosingIterator
 
 from .errors import (
     BadRequest, PayloadTooLarge, RequestTimeout, ServiceError, TransferCodingNotImplemented, UnsupportedMediaType,
@@ -28,34 +34,57 @@ log = logging.getLogger("reformkg")
 ERROR = "reformkg.body_error"
 """Where the error is left for the app to raise, so that it is answered like every other error."""
 REQUEST_READ = "reformkg.request_read"
+SPOOL_BYTES = 1024 * 1024
+"""Bodies up to this size are kept in memory; larger ones in a temporary file."""
 _CHUNK = 64 * 1024
 
 
 class BufferedBody:
     """WSGI middleware: replaces wsgi.input by the whole body, or leaves environ[ERROR] set."""
 
-    def __init__(self, app: Callable, max_bytes: int, client_timeout: float) -> None:
+    def __init__(self, app: Callable, max_bytes: int, client_timeout: float, upload_bytes: int | None = None) -> None:
         self.app, self.max_bytes, self.client_timeout = app, max_bytes, client_timeout
+        self.upload_bytes = max_bytes if upload_bytes is None else upload_bytes
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        body = None
         try:
-            self._buffer(environ)
+            body = self._buffer(environ)
         except ServiceError as exc:
             environ[ERROR] = exc.with_traceback(None)  # its frames would hold environ: a cycle
-        return self.app(environ, start_response)
+        if body is None:
+            return self.app(environ, start_response)
+        try:
+            return ClosingIterator(self.app(environ, start_response), body.close)  # a spooled file goes
+        except BaseException:
+            body.close()
+            raise
 
-    def _buffer(self, environ: dict[str, Any]) -> None:
+    def _buffer(self, environ: dict[str, Any]) -> IO[bytes] | None:
         arrived: Callable[[], bool] = environ.get(REQUEST_READ) or (lambda: True)
         try:
-            data = _read(environ, self.max_bytes)
+            data = _read(environ, *self._limit(environ))
         except ServiceError:
             self._in_time(arrived)
             raise
-        self._in_time(arrived)
+        try:
+            self._in_time(arrived)
+        except ServiceError:
+            if data is not None:
+                data.close()
+            raise
         if data is not None:
-            environ["wsgi.input"] = io.BytesIO(data)
-            environ["CONTENT_LENGTH"] = str(len(data))
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = data, str(data.tell())
+            data.seek(0)
             environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return data
+
+    def _limit(self, environ: dict[str, Any]) -> tuple[int, str]:
+        """The largest body this request may have, and the setting that says so."""
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") in ("PUT", "POST") and (path == "/store" or path.startswith("/store/")):
+            return self.upload_bytes, "max_upload_bytes"
+        return self.max_bytes, "max_body_bytes"
 
     def _in_time(self, arrived: Callable[[], bool]) -> None:
         """Raises RequestTimeout when the server has answered 408 already: the body read was cut short."""
@@ -64,8 +93,8 @@ class BufferedBody:
                                  "client_timeout")
 
 
-def _read(environ: dict[str, Any], max_bytes: int) -> bytes | None:
-    """The body, or None when the request has none."""
+def _read(environ: dict[str, Any], max_bytes: int, setting: str) -> IO[bytes] | None:
+    """The body in a file positioned at its end, or None when the request has none."""
     codings = [c.strip().lower() for c in environ.get("HTTP_TRANSFER_ENCODING", "").split(",") if c.strip()]
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0) if not codings else None
@@ -81,21 +110,35 @@ def _read(environ: dict[str, Any], max_bytes: int) -> bytes | None:
         raise UnsupportedMediaType(f"the body is {coding}-encoded; this service reads bodies only as they are: "
                                    "send it without Content-Encoding", headers={"Accept-Encoding": "identity"})
     if length is not None and length > max_bytes:
-        raise PayloadTooLarge(f"the request body is {length} bytes; the limit is {max_bytes}, set by max_body_bytes")
-    stream, parts, size = environ["wsgi.input"], [], 0
-    while length is None or size < length:
-        try:
-            part = stream.read(_CHUNK if length is None else min(_CHUNK, length - size))
-        except Exception as exc:  # whatever the server's reader raises (gunicorn: InvalidChunkSize, …)
-            log.info("a request body could not be read: %r", exc)
-            raise BadRequest("the request body could not be read: its chunked encoding is malformed or the "
-                             "connection failed") from None
-        if not part:
-            break
-        parts.append(part)
-        size += len(part)
-        if size > max_bytes:
-            raise PayloadTooLarge(f"the request body is longer than {max_bytes} bytes, the limit set by max_body_bytes")
-    if length is not None and size < length:
-        raise BadRequest(f"the body ended after {size} of the {length} bytes its Content-Length announced")
-    return b"".join(parts)
+        raise PayloadTooLarge(f"the request body is {length} bytes; the limit is {max_bytes}, set by {setting}")
+    stream, body, size = environ["wsgi.input"], io.BytesIO(), 0
+    try:
+        while length is None or size < length:
+            try:
+                part = stream.read(_CHUNK if length is None else min(_CHUNK, length - size))
+            except Exception as exc:  # whatever the server's reader raises (gunicorn: InvalidChunkSize, …)
+                log.info("a request body could not be read: %r", exc)
+                raise BadRequest("the request body could not be read: its chunked encoding is malformed or the "
+                                 "connection failed") from None
+            if not part:
+                break
+            if size <= SPOOL_BYTES < size + len(part):
+                body = _to_disk(body)
+            body.write(part)
+            size += len(part)
+            if size > max_bytes:
+                raise PayloadTooLarge(f"the request body is longer than {max_bytes} bytes, the limit set by {setting}")
+        if length is not None and size < length:
+            raise BadRequest(f"the body ended after {size} of the {length} bytes its Content-Length announced")
+    except BaseException:
+        body.close()
+        raise
+    return body
+
+
+def _to_disk(body: io.BytesIO) -> IO[bytes]:
+    """A temporary file (deleted when closed) holding what `body` held. tempfile's SpooledTemporaryFile
+    would do this too, but warns when it is left to the garbage collector even while in memory."""
+    file = tempfile.TemporaryFile()
+    file.write(body.getbuffer())
+    return file

@@ -63,6 +63,8 @@ class Settings:
     query_workers: int = _setting(2, "query engine processes per web worker; a runaway query kills only its own")
     query_timeout: float = _setting(30.0, "seconds a query or update may run before it is stopped (503)")
     max_body_bytes: int = _setting(10 * 1024 * 1024, "largest request body accepted (413 above it)")
+    max_upload_bytes: int = _setting(
+        16 * 1024 ** 3, "largest Graph Store PUT or POST body accepted (413 above it), kept on disk and bulk-loaded")
     max_query_length: int = _setting(
         100_000, "longest query or update text accepted, in characters (413 above it)")
     max_result_rows: int = _setting(

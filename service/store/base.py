@@ -12,10 +12,12 @@ Views talk only to a Backend; they never import pyoxigraph's Store or an HTTP cl
 """
 from __future__ import annotations
 
+import io
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import BinaryIO, Literal
 
 from pyoxigraph import BlankNode, NamedNode, Triple
 from pyoxigraph import Literal as RdfLiteral
@@ -60,8 +62,12 @@ class Terms:
 class Payload:
     """RDF sent to the Graph Store Protocol: one body, or one part of a multipart body."""
 
-    data: bytes
+    data: bytes | Path
+    """The RDF, or the file a large body was spooled to (views/gsp.py), which the embedded store bulk-loads."""
     media_type: str
+
+    def open(self) -> BinaryIO:
+        return open(self.data, "rb") if isinstance(self.data, Path) else io.BytesIO(self.data)
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,27 @@
 https://www.w3.org/TR/sparql11-http-rdf-update/ — indirect identification (§4.2) by the `graph`
 parameter, direct identification (§4.1) by a URL under /store, which is then the graph's IRI. A POST to
 /store itself creates a graph with a new IRI (§5.5). Reads are open; writes need the update token.
+
+A body larger than SPOOL_BYTES is written to a file of its own, which the embedded store bulk-loads
+(store/embedded/engine.py), so a PUT of millions of triples takes little memory; such a body may be up
+to max_upload_bytes. Each body (each part of a multipart body) is one RDF document: a blank node
+label names one node throughout it, and its blank nodes are new nodes, never those of an earlier
+request, even with the same label (RDF 1.1 Concepts §3.4; GSP §5.6 merges a POST's graph into the
+store's as an RDF merge, which keeps the blank nodes of the two graphs apart).
 """
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
 from flask import Blueprint, Response, request
 
 from .. import auth, context, formats, protocol
+from ..bodies import SPOOL_BYTES
 from ..errors import BadRequest, UnsupportedMediaType
 from ..responses import answer
 from ..store.base import Payload
@@ -56,16 +68,22 @@ def graph_store(rest: str | None = None) -> Response:
             raise BadRequest("DELETE needs ?graph=<iri> or ?default")
         backend.graph_delete(target.graph)
         return Response(status=204)
+    if target.store and request.method != "POST":
+        raise BadRequest("PUT needs ?graph=<iri> or ?default")
+    request.max_content_length = settings.max_upload_bytes
     payloads = _payloads()
-    if target.store:
-        if request.method != "POST":
-            raise BadRequest("PUT needs ?graph=<iri> or ?default")
-        graph = f"{request.url_root}store/{uuid.uuid4().hex}"
-        backend.graph_add(graph, payloads)
-        return Response(status=201, headers={"Location": graph})
-    write = backend.graph_replace if request.method == "PUT" else backend.graph_add
-    created = write(target.graph, payloads)
-    return Response(status=201 if created else 204)
+    try:
+        if target.store:
+            graph = f"{request.url_root}store/{uuid.uuid4().hex}"
+            backend.graph_add(graph, payloads)
+            return Response(status=201, headers={"Location": graph})
+        write = backend.graph_replace if request.method == "PUT" else backend.graph_add
+        created = write(target.graph, payloads)
+        return Response(status=201 if created else 204)
+    finally:
+        for payload in payloads:
+            if isinstance(payload.data, Path):
+                payload.data.unlink(missing_ok=True)
 
 
 def _read(target: Target) -> Response:
@@ -84,7 +102,7 @@ def _read(target: Target) -> Response:
 def _payloads() -> list[Payload]:
     """The RDF in the body, or in each part of a multipart/form-data body (GSP §5.5)."""
     if request.mimetype == "multipart/form-data":
-        parts = [Payload(f.read(), f.mimetype) for f in request.files.values()]
+        parts = [_payload(f.stream, f.mimetype) for f in request.files.values()]
         if not parts or request.form:
             raise BadRequest("each part of a multipart body must be a file with its RDF Content-Type")
         return parts
@@ -94,4 +112,15 @@ def _payloads() -> list[Payload]:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"the body is declared as {charset}; send RDF as UTF-8")
-    return [Payload(request.get_data(), request.mimetype)]
+    return [_payload(request.stream, request.mimetype)]
+
+
+def _payload(stream: IO[bytes], media_type: str) -> Payload:
+    """The body in memory up to SPOOL_BYTES, else in a file of its own for the store to bulk-load."""
+    head = stream.read(SPOOL_BYTES + 1)
+    if len(head) <= SPOOL_BYTES:
+        return Payload(head, media_type)
+    with tempfile.NamedTemporaryFile(prefix="reformkg-upload-", delete=False) as file:
+        file.write(head)
+        shutil.copyfileobj(stream, file, 1024 * 1024)
+    return Payload(Path(file.name), media_type)

@@ -8,11 +8,15 @@ write and the limits, and the engine serialises the answer once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from ...settings import Settings
 from ..base import Backend, Limit, Payload, Prepared, QueryResponse, Terms
 from . import snapshots
 from .executor import Answer, Executor
+
+
+LOAD_BYTES_PER_SECOND = 1024 * 1024
 
 
 class StoreMissing(Exception):
@@ -82,10 +86,12 @@ class EmbeddedStore(Backend):
         return self._dump({"graph": None, "dataset": True, "media_type": media_type})
 
     def graph_replace(self, graph: str | None, payloads: Sequence[Payload]) -> bool:
-        return self._write({"op": "put", "graph": graph, "payloads": _pairs(payloads), "base_iri": graph})
+        return self._write({"op": "put", "graph": graph, "payloads": _pairs(payloads), "base_iri": graph},
+                           self._load_limit(payloads))
 
     def graph_add(self, graph: str | None, payloads: Sequence[Payload]) -> bool:
-        return self._write({"op": "post", "graph": graph, "payloads": _pairs(payloads), "base_iri": graph})
+        return self._write({"op": "post", "graph": graph, "payloads": _pairs(payloads), "base_iri": graph},
+                           self._load_limit(payloads))
 
     def graph_delete(self, graph: str | None) -> None:
         self._write({"op": "delete", "graph": graph})
@@ -104,6 +110,15 @@ class EmbeddedStore(Backend):
 
     def _limit(self) -> Limit:
         return Limit(self.settings.query_timeout, "query_timeout")
+
+    def _load_limit(self, payloads: Sequence[Payload]) -> Limit | None:
+        """A body spooled to disk is bulk-loaded (engine.py): its time grows with its size, which
+        max_upload_bytes bounds, not with what it asks, so it has a second more per LOAD_BYTES_PER_SECOND."""
+        size = sum(p.data.stat().st_size for p in payloads if isinstance(p.data, Path))
+        if not size:
+            return None
+        return Limit(self.settings.query_timeout + size / LOAD_BYTES_PER_SECOND,
+                     "query_timeout and the body's size (a second per MiB)")
 
     def _dump(self, job: dict) -> QueryResponse:
         s = self.settings
@@ -124,7 +139,7 @@ def _exceeded(what: str, timeout: Limit) -> str:
     return f"{what} exceeded the {timeout.value:g} s limit set by {timeout.source}"
 
 
-def _pairs(payloads: Sequence[Payload]) -> list[tuple[bytes, str]]:
+def _pairs(payloads: Sequence[Payload]) -> list[tuple[bytes | Path, str]]:
     return [(p.data, p.media_type) for p in payloads]
 
 

@@ -45,7 +45,7 @@ from pyoxigraph import (
 
 from ... import errors, formats
 from ..base import Limit, too_many_bytes, too_many_rows
-from . import snapshots
+from . import compaction, load, snapshots
 
 log = logging.getLogger("reformkg.engine")
 
@@ -140,6 +140,8 @@ def _graph(graph: str | None) -> NamedNode | DefaultGraph:
 class QueryEngine:
     """Answers queries and reads on the current snapshot."""
 
+    IDLE_SECONDS = 1.0
+
     def __init__(self, data_dir: Path, replica_bytes: int = 0) -> None:
         self.data_dir = data_dir
         self.replica_bytes = replica_bytes
@@ -155,6 +157,15 @@ class QueryEngine:
         old, self.store, self.pin = self.pin, _open_snapshot(pin.path, self.replica_bytes), pin
         if old is not None:
             old.release()
+
+    def let_go(self) -> None:
+        """Close a snapshot a write has replaced and delete it if no engine reads it: an idle engine
+        would otherwise keep it, and all its files, until its next job."""
+        if self.pin is not None and snapshots.generation(self.data_dir) != self.pin.generation:
+            self.store = None
+            self.pin.release()
+            self.pin = None
+            snapshots.prune(self.data_dir)
 
     def run(self, job: dict, out: _Channel) -> None:
         self._refresh()
@@ -270,6 +281,7 @@ class Writer:
         self.data_dir = data_dir
         self.lock = snapshots.WriteLock(data_dir)
         self.store: Store | None = None
+        self.compactor: compaction.Compactor | None = None
 
     def _open(self) -> Store:
         if self.store is None:
@@ -279,8 +291,15 @@ class Writer:
             if path is None:
                 self.lock.release()
                 raise errors.EngineFailure("there is no store to write to; run `reformkg build` first")
-            self.store = Store(str(path))
+            self.store = self._reopen()
         return self.store
+
+    def _reopen(self) -> Store:
+        """The primary store, opened; the caller holds the write lock."""
+        path = snapshots.primary(self.data_dir)
+        assert path is not None
+        self.compactor = compaction.Compactor(path)
+        return Store(str(path))
 
     def idle(self) -> None:
         """Close the primary store and let go of the write lock."""
@@ -288,6 +307,9 @@ class Writer:
         self.lock.release()
 
     def run(self, job: dict, out: _Channel) -> None:
+        if any(isinstance(data, Path) for data, _ in job.get("payloads", ())):
+            self._load(job, out)
+            return
         store = self._open()
         snapshots.mark_pending(self.data_dir)
         try:
@@ -298,8 +320,42 @@ class Writer:
             raise
         # From here the write is applied: the web process stops enforcing the deadline.
         out.send(("committed",))
-        snapshots.publish(store, self.data_dir)
+        del store
+        self._compact()
+        snapshots.publish(self._open(), self.data_dir)
         out.send(("value", value))
+
+    def _compact(self) -> None:
+        """Keep the store about the size of its data (compaction.py); reopening it drops its logs."""
+        assert self.store is not None and self.compactor is not None
+        if self.compactor.after_write(self.store):
+            self.store = None
+            self.store = Store(str(self.compactor.path))
+
+    def _load(self, job: dict, out: _Channel) -> None:
+        """A Graph Store write whose body is on disk (the view spooled it): bulk-loaded into a stage,
+        a checkpoint of the primary that replaces it whole once loaded (load.py), so a body of any size
+        takes bounded memory and one that does not parse changes nothing."""
+        store = self._open()
+        graph = job["graph"]
+        target = DefaultGraph() if graph is None else NamedNode(graph)
+        created = graph is not None and not store.contains_named_graph(target)
+        self.store = store = None  # the stage is made from the primary's files, closed
+        try:
+            with load.staged(self.data_dir) as stage:
+                if job["op"] == "put":
+                    load.clear(stage, target)
+                for data, media_type in job["payloads"]:
+                    fmt = formats.stored(media_type)
+                    try:
+                        with open(data, "rb") if isinstance(data, Path) else io.BytesIO(data) as body:
+                            load.extend(stage, body, fmt.syntax, target, job["base_iri"])
+                    except (SyntaxError, ValueError) as exc:
+                        raise errors.BadRequest(f"the {media_type} body does not parse: {exc}") from exc
+                out.send(("committed",))
+        finally:
+            self.store = self._reopen()
+        out.send(("value", created))
 
     def _update(self, store: Store, job: dict) -> None:
         _apply(store, job["text"], job["base_iri"])
@@ -388,6 +444,9 @@ def serve(role: str, data_dir: Path, conn: Connection, offline: bool, replica_by
     while True:
         if isinstance(engine, Writer) and engine.store is not None and not conn.poll(Writer.IDLE_SECONDS):
             engine.idle()
+            continue
+        if isinstance(engine, QueryEngine) and engine.pin is not None and not conn.poll(QueryEngine.IDLE_SECONDS):
+            engine.let_go()
             continue
         try:
             job = conn.recv()

@@ -11,7 +11,8 @@ that nobody writes again. A data directory holds:
     write.pending                  exists while a write may be applied to the primary but not yet published
 
 A write is acknowledged only after its snapshot is published, so a query that starts after the
-acknowledgement sees it. Snapshots no reader pins are deleted after each publication.
+acknowledgement sees it. Snapshots no reader pins are deleted after each publication, and by a query
+engine that lets go of one (engine.py), so that a data directory holds about one snapshot's files.
 """
 from __future__ import annotations
 
@@ -173,12 +174,16 @@ def pin(data_dir: Path, attempts: int = 20) -> Pin:
 
 
 def prune(data_dir: Path) -> None:
-    """Delete every snapshot but the current one that no reader pins; the caller holds write_lock."""
+    """Delete every snapshot older than the current one that no reader pins. Needs no lock: a newer
+    snapshot, which a writer may be making, is never touched, and a reader pins under a shared flock."""
     snapshots = data_dir / _DIR
     current = generation(data_dir)
+    if current is None or not snapshots.is_dir():
+        return
     for path in sorted(snapshots.iterdir()):
         name = path.name.removesuffix(".inuse")
-        if name == current or path.name.endswith(".inuse") and (snapshots / name).exists():
+        newer = not name.isdigit() or int(name) >= int(current)
+        if newer or path.name.endswith(".inuse") and (snapshots / name).exists():
             continue
         lock = snapshots / (name + ".inuse")
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)

@@ -161,8 +161,8 @@ def ntriples(payloads: Sequence[Payload], graph: str | None) -> bytes:
     for payload in payloads:
         fmt = formats.stored(payload.media_type)
         try:
-            triples = [q.triple for q in parse(payload.data, format=fmt.syntax,
-                                               base_iri=graph, rename_blank_nodes=True)]
+            with payload.open() as data:
+                triples = [q.triple for q in parse(data, format=fmt.syntax, base_iri=graph, rename_blank_nodes=True)]
         except (SyntaxError, ValueError) as exc:
             raise BadRequest(f"the {payload.media_type} body does not parse: {exc}") from exc
         parts.append(serialize(triples, format=RdfFormat.N_TRIPLES))
