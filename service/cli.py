@@ -78,15 +78,19 @@ def validate(config_file: Path | None, base_iri: str | None, sources: tuple[Path
 @_data_dir
 @_config
 @click.argument("query", required=False)
-@click.option("--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
-@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(NAMES))
-def query(data_dir: Path | None, config_file: Path | None, query: str | None, query_file, fmt: str) -> None:
-    """Run a SPARQL query against the store (the default graph is the union of all graphs)."""
+@click.option("--file", "query_file", type=click.File("r", encoding="utf-8"),
+              help="Read the query from a file (- for standard input).")
+@click.option("--format", "fmt", default=None, type=click.Choice(NAMES),
+              help="table (the default for SELECT and ASK) or a format of the query's answer (Turtle is the "
+                   "default for CONSTRUCT and DESCRIBE); one that does not fit the answer is refused.")
+def query(data_dir: Path | None, config_file: Path | None, query: str | None, query_file, fmt: str | None) -> None:
+    """Run a SPARQL query against the store (the default graph is the union of all graphs). QUERY is the
+    text, or - to read it from standard input."""
     from .cli_query import run_query
 
-    text = query_file.read() if query_file else query
+    text = query_file.read() if query_file else click.get_text_stream("stdin").read() if query == "-" else query
     if not text:
-        raise click.UsageError("give a query as an argument or with --file")
+        raise click.UsageError("give a query as an argument, - to read it from standard input, or --file")
     settings = _settings(config_file, data_dir=data_dir)
     try:
         sys.stdout.write(run_query(settings, text, fmt))

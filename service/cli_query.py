@@ -7,6 +7,7 @@ from pyoxigraph import QueryBoolean, QueryTriples, Store
 
 from . import formats
 from .settings import Settings
+from .sparql.syntax import explain
 from .store.embedded import snapshots
 
 TABLE = "table"
@@ -14,8 +15,16 @@ NAMES = [TABLE, *dict.fromkeys(n for answer in (formats.RESULTS, formats.GRAPH) 
 """What `--format` takes: a table for a terminal, or a format's name (formats.py)."""
 
 
-def run_query(settings: Settings, text: str, fmt: str) -> str:
-    """Reads the current snapshot (never the primary store, which the server may be writing)."""
+class FormatDoesNotApply(ValueError):
+    """`--format` names no format of the query's answer (Turtle for a SELECT, CSV for a CONSTRUCT)."""
+
+
+def run_query(settings: Settings, text: str, fmt: str | None) -> str:
+    """Reads the current snapshot (never the primary store, which the server may be writing).
+
+    Raises SyntaxError (in words: sparql/syntax.py) for a query that does not parse, and
+    FormatDoesNotApply when `fmt` is no format of its answer.
+    """
     if snapshots.primary(settings.data_dir) is None:
         raise ValueError(f"no store in {settings.data_dir}; run `reformkg build` first")
     snapshots.ensure(settings.data_dir)
@@ -26,22 +35,38 @@ def run_query(settings: Settings, text: str, fmt: str) -> str:
         pin.release()
 
 
-def _run(store: Store, text: str, name: str) -> str:
-    """A graph in the format named (Turtle when the name is no graph format's), results in the format
-    named, or as a table."""
-    result = store.query(text, use_default_graph_as_union=True)
+def _run(store: Store, text: str, name: str | None) -> str:
+    """Results as a table (a boolean as true or false) or in the format named; a graph in Turtle or the
+    format named. A name that is no format of the answer is refused, not replaced by another format."""
+    try:
+        result = store.query(text, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        raise SyntaxError(explain(text, str(exc))) from None
     if isinstance(result, QueryTriples):
-        return _written(result, formats.named(formats.GRAPH, name) or formats.offered(formats.GRAPH)[0])
-    if isinstance(result, QueryBoolean) and name == TABLE:
-        return f"{bool(result)}\n".lower()
-    fmt = formats.named(formats.RESULTS, name)
-    return _written(result, fmt) if fmt is not None else _table(result)
+        return _written(result, _chosen(formats.GRAPH, name, "CONSTRUCT or DESCRIBE") if name else
+                        formats.offered(formats.GRAPH)[0])
+    if name in (None, TABLE):
+        return f"{bool(result)}\n".lower() if isinstance(result, QueryBoolean) else _table(result)
+    return _written(result, _chosen(formats.RESULTS, name, "ASK" if isinstance(result, QueryBoolean) else "SELECT"))
+
+
+def _chosen(answer: str, name: str, form: str) -> formats.Format:
+    fmt = formats.named(answer, name)
+    if fmt is None:
+        kind = "a graph" if answer == formats.GRAPH else "results"
+        offers = formats.names(answer) + ([] if answer == formats.GRAPH else [TABLE])
+        raise FormatDoesNotApply(f"--format {name} does not apply to a {form} query, whose answer is {kind}; "
+                                 f"use one of {', '.join(offers)}")
+    return fmt
 
 
 def _written(result, fmt: formats.Format) -> str:
+    """The answer as the format writes it, ending in a line break as a terminal and `> file` expect
+    (pyoxigraph ends JSON and XML without one)."""
     out = io.BytesIO()
     fmt.write(result, out)
-    return out.getvalue().decode("utf-8")
+    text = out.getvalue().decode("utf-8")
+    return text if text.endswith("\n") or not text else text + "\n"
 
 
 def _table(solutions) -> str:

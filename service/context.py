@@ -27,7 +27,7 @@ LABEL_INDEX = "reformkg.textindex"
 def install(app: Flask, settings: Settings, backend: Backend, catalog: Catalog, labels: LabelIndex | None) -> None:
     app.config[SETTINGS] = settings
     app.extensions[BACKEND] = backend
-    app.extensions[CATALOG] = catalog
+    app.extensions[CATALOG] = catalog.rebased(settings.base_iri)
     if labels is not None:
         app.extensions[LABEL_INDEX] = labels
 

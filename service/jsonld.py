@@ -5,8 +5,10 @@ the properties the ontology declares (object properties are `"@type": "@id"`, na
 language maps). This server publishes it at `/context.jsonld`, and every JSON-LD answer refers to it
 there, on the host that answered (representations.py), so that it resolves wherever the service runs.
 
-pyoxigraph writes JSON-LD in expanded form only; rdflib's serialiser does the compaction
-(https://www.w3.org/TR/json-ld11-api/#compaction-algorithm).
+pyoxigraph writes JSON-LD in expanded form only; PyLD, the JSON-LD API's reference implementation in
+Python, compacts it (https://www.w3.org/TR/json-ld11-api/#compaction-algorithm). rdflib's serialiser did
+before, and dropped every blank node reached through a property typed `@id` (the dataset's publisher),
+so the JSON-LD said less than the Turtle (issue 17).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-import rdflib
+from pyld import jsonld
 from pyoxigraph import RdfFormat, Triple, serialize
 
 from reformkg.ontology.vocab import OWL, PREFIXES, RDF, RDFS, SKOS, DCTERMS
@@ -84,13 +86,15 @@ def context(backend: Backend, ontology_graph: str) -> dict[str, Any]:
     return build_context((row["property"].value, row["kind"].value == OWL.ObjectProperty.value) for row in rows)
 
 
+def _load_nothing(url: str, options: dict | None = None) -> dict:
+    """The context is given inline: compaction has nothing to fetch, and the server never fetches."""
+    raise jsonld.JsonLdError(f"not loading {url}: the context is inline", "jsonld.LoadDocumentError",
+                             code="loading document failed")
+
+
 def compact(triples: Iterable[Triple], ctx: dict[str, Any], context_url: str) -> bytes:
     """JSON-LD of `triples` compacted with `ctx`, whose `@context` is `context_url` (where ctx is published)."""
-    graph = rdflib.Graph()
-    graph.parse(data=serialize(list(triples), format=RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
-    document = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
-    if isinstance(document, dict):
-        document["@context"] = context_url
-    else:
-        document = {"@context": context_url, "@graph": document}
+    expanded = json.loads(serialize(list(triples), format=RdfFormat.JSON_LD))
+    document = jsonld.compact(expanded, {"@context": ctx}, {"documentLoader": _load_nothing})
+    document["@context"] = context_url
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")

@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from importlib import resources
 from importlib.resources.abc import Traversable
 
 from pyoxigraph import QuerySolutions, Store, Variable
+
+from reformkg.ontology.vocab import DEFAULT_BASE, ONTOLOGY
 
 from ..errors import BadRequest, NotFound
 from .request import QueryRequest
@@ -153,6 +155,27 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.queries)
+
+    def rebased(self, base: str) -> Catalog:
+        """The catalogue as a deployment under `base` shows it: the files' examples and descriptions
+        name IRIs under the default base (https://w3id.org/reformkg/), which a deployment under another
+        base does not have, so a documented example (OpenAPI, the query editor) would find nothing
+        there. The query texts do not depend on the base (tests/test_queries_base.py)."""
+        if base == DEFAULT_BASE:
+            return self
+
+        # The ontology's own IRIs (rkg:CoActorRole) stay where they are: a vocabulary is not minted per deployment.
+        minted = re.compile(re.escape(DEFAULT_BASE) + r"(?!" + re.escape(ONTOLOGY.removeprefix(DEFAULT_BASE)) + r"\b)")
+
+        def moved(text: str | None) -> str | None:
+            return None if text is None else minted.sub(lambda _: base, text)
+
+        return Catalog({name: replace(
+            query, description=moved(query.description), description_zh=moved(query.description_zh),
+            parameters=tuple(replace(p, description=moved(p.description), example=moved(p.example),
+                                     default=moved(p.default), values=tuple(map(moved, p.values)))
+                             for p in query.parameters),
+        ) for name, query in self.queries.items()})
 
 
 def load_catalog(directory: Traversable | None = None) -> Catalog:

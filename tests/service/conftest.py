@@ -110,21 +110,23 @@ class Server:
     on the data directory's store, or with `store` the remote SPARQL server at that URL."""
 
     def __init__(self, data_dir: Path, log: Path, *, store: str | None = None, env: dict[str, str] | None = None,
-                 args: tuple[str, ...] = (), unset: tuple[str, ...] = ()) -> None:
+                 args: tuple[str, ...] = (), unset: tuple[str, ...] = (), port: int = 0) -> None:
+        """`port`: where to listen, for a server that must know its URL before it starts (its base IRI);
+        a free port of its own by default."""
         self.data_dir, self.log_path = data_dir, log
         limits = {f"REFORMKG_{k.upper()}": str(v) for k, v in LIMITS.items() if k not in unset}
         self.env = {**os.environ, **limits, "REFORMKG_UPDATE_TOKEN": TOKEN, "REFORMKG_THREADS": "4",
                     "REFORMKG_WORKERS": "1", **(env or {})}  # one web worker: tests count its engines
         self.args = args + (("--store", store) if store else ())
         self.process: subprocess.Popen | None = None
-        self.port = 0
+        self.fixed_port, self.port = port, 0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "Server":
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "reformkg.service.cli", "serve", "--data-dir", str(self.data_dir),
