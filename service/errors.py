@@ -105,3 +105,10 @@ class Overloaded(ServiceError):
 
 class NotReady(ServiceError):
     status, title = 503, "not ready"
+
+
+class ClientGone(ServiceError):
+    """The client closed its connection before its answer was ready, so its query was stopped. No one
+    reads the answer: the status is the one nginx logs for it."""
+
+    status, title = 499, "client closed request"

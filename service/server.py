@@ -37,7 +37,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from . import arrival
+from . import arrival, clients
 from .app import create_app
 from .bodies import REQUEST_READ
 from .settings import Settings
@@ -135,8 +135,10 @@ class BoundedThreadWorker(ThreadWorker):
         self.deadlines = _Deadlines(self.client_timeout)
         self.arriving: dict[TConn, _Arrival] = {}
         """The waiting room, in the order of the deadlines (all are client_timeout from arriving)."""
-        self.arrived: dict[TConn, tuple[bytes, float]] = {}
-        """Connections handed to a thread with what they sent, and their deadline."""
+        self.arrived: dict[TConn, tuple[bytes, float, float]] = {}
+        """Connections handed to a thread with what they sent, their deadline and when it was whole."""
+        self.taken: dict[socket.socket, float] = {}
+        """The sockets whose request a thread is handling, and when that request was whole."""
         super().init_process()
 
     def load_wsgi(self) -> None:
@@ -144,8 +146,10 @@ class BoundedThreadWorker(ThreadWorker):
         app = self.wsgi
 
         def bounded(environ: dict, start_response: Callable):
-            environ[REQUEST_READ] = partial(self._request_read, environ["gunicorn.socket"])
-            return app(environ, start_response)
+            sock = environ["gunicorn.socket"]
+            environ[REQUEST_READ] = partial(self._request_read, sock)
+            with clients.connected(sock, self.taken.get(sock, time.monotonic())):
+                return app(environ, start_response)
 
         self.wsgi = bounded
 
@@ -175,7 +179,7 @@ class BoundedThreadWorker(ThreadWorker):
         if not data or arrival.whole(waiting.data):
             self.poller.unregister(sock)
             del self.arriving[conn]
-            self.arrived[conn] = (arrival.encode_target(bytes(waiting.data)), waiting.due)
+            self.arrived[conn] = (arrival.encode_target(bytes(waiting.data)), waiting.due, time.monotonic())
             conn.data_ready = True
             super().enqueue_req(conn)
 
@@ -211,16 +215,19 @@ class BoundedThreadWorker(ThreadWorker):
 
     def handle(self, conn: TConn):
         sock = conn.sock
-        early, due = self.arrived.pop(conn, (b"", time.monotonic() + self.client_timeout))
+        now = time.monotonic()
+        early, due, whole = self.arrived.pop(conn, (b"", now + self.client_timeout, now))
         if early:
             sock.setblocking(True)
             conn.init()
             conn.parser.unreader.unread(early)
         self.deadlines.arm(sock, due)
+        self.taken[sock] = whole
         try:
             return super().handle(conn)
         finally:
             self.deadlines.disarm(sock)
+            del self.taken[sock]
 
     def _request_read(self, sock: socket.socket) -> bool:
         """The body is in: stop the request's deadline, and bound each write of the answer instead."""

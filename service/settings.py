@@ -61,7 +61,10 @@ class Settings:
     workers: int = _setting(0, "web server worker processes (gunicorn); 0: one per CPU core")
     threads: int = _setting(8, "threads per web server worker")
     query_workers: int = _setting(2, "query engine processes per web worker; a runaway query kills only its own")
-    query_timeout: float = _setting(30.0, "seconds a query or update may run before it is stopped (503)")
+    query_timeout: float = _setting(
+        30.0, "seconds a query or update may take, waiting for an engine included, before it is stopped (503)")
+    queue_timeout: float = _setting(
+        5.0, "seconds a query may wait for a free query engine before it is refused (503 with Retry-After)")
     max_body_bytes: int = _setting(10 * 1024 * 1024, "largest request body accepted (413 above it)")
     max_upload_bytes: int = _setting(
         16 * 1024 ** 3, "largest Graph Store PUT or POST body accepted (413 above it), kept on disk and bulk-loaded")

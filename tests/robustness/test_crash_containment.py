@@ -99,18 +99,22 @@ def test_a_burst_of_crashing_queries_leaves_the_server_as_it_was(robust_server):
     settle(robust_server)
     tree = process_tree(robust_server.process.pid)
     fds = open_fds(tree)
-    outcomes: list[int] = []
+    outcomes: list[tuple[int, str]] = []
 
     def crash() -> None:
         for _ in range(2):
-            outcomes.append(post_query(robust_server, STILL_CRASHING["ORDER BY over a cross join"]).status_code)
+            response = post_query(robust_server, STILL_CRASHING["ORDER BY over a cross join"])
+            outcomes.append((response.status_code, response.text.split(":")[0]))
 
     clients = [threading.Thread(target=crash) for _ in range(3)]
     for client in clients:
         client.start()
     for client in clients:
         client.join(timeout=120)
-    assert outcomes == [500] * 6
+    # Each crashes an engine (500), or its deadline passes first, waiting for an engine or on one late
+    # (query_timeout counts the wait too): the crashing text keeps off the short lane once it has overrun it.
+    assert len(outcomes) == 6 and (500, "500 query engine failure") in outcomes
+    assert set(outcomes) <= {(500, "500 query engine failure"), (503, "503 overloaded"), (503, "503 query timeout")}
     settle(robust_server)
     after = process_tree(robust_server.process.pid)
     assert len(after) == len(tree)  # no engine left over, none missing

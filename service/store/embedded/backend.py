@@ -35,7 +35,7 @@ class EmbeddedStore(Backend):
         snapshots.ensure(settings.data_dir)
         executor = Executor(settings.data_dir, settings.query_workers, writable=bool(settings.update_token),
                             offline=not settings.federation_allow.split(), max_bytes=settings.max_engine_bytes,
-                            replica_bytes=settings.memory_replica_bytes)
+                            replica_bytes=settings.memory_replica_bytes, queue_seconds=settings.queue_timeout)
         return cls(settings, executor)
 
     def generation(self) -> str | None:

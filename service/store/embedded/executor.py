@@ -11,30 +11,51 @@ so an error in a small answer is a real status code and only a larger answer is 
 answer holds its engine until the last chunk is read, so the deadline covers delivering it too: an
 answer the client has not taken by then is cut off, and the connection closes without the chunked
 body's end, which every HTTP client reports as an incomplete answer rather than a short one.
+
+Admission (issue 15): a request's deadline counts from when it asks for an engine, so waiting for one
+and running on it together never take longer than its timeout; a request that finds every engine
+busy waits at most `queue_seconds` (queue_timeout), then gets 503 with Retry-After. With two engines
+or more, one is the short lane: a job takes it only when every other engine is busy, and must have
+its answer within SHORT_SECONDS there, or the engine is killed and the job waits for another engine,
+its deadline unchanged; so a few runaways fill the other engines, not the queue of cheap queries. A
+text that overran the short lane is remembered (LONG_TEXTS of them) and does not try it again, so a
+runaway sent over and over costs the short lane once. A request's deadline counts from when the web
+server had it whole (clients.arrived), so the time it waited for a web thread counts too. A
+client that closes its connection (clients.gone) stops its job within GONE_POLL_SECONDS: it stops
+waiting for an engine, and the engine running its job is killed.
 """
 from __future__ import annotations
 
 import logging
-import queue
+import math
 import socket
 import subprocess
 import sys
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from ... import errors
-from ...errors import ENGINE_FAILED, EngineFailure, Overloaded, QueryTimeout, ServiceError
+from ... import clients, errors
+from ...errors import ENGINE_FAILED, ClientGone, EngineFailure, Overloaded, QueryTimeout, ServiceError
 
 log = logging.getLogger("reformkg.executor")
 
 STARTUP_SECONDS = 60.0
 PUBLISH_SECONDS = 120.0
+SHORT_SECONDS = 0.5
+"""How long a job may run on the short lane before its engine is killed and it waits for another."""
+LONG_TEXTS = 1024
+"""How many query texts that overran the short lane are remembered, the most recent."""
+GONE_POLL_SECONDS = 0.25
+"""How often a job's client is checked while it waits for an engine or for its answer."""
+RETRY_AFTER_SECONDS = 1
+"""What a 503 for busy engines tells a client to wait (Retry-After): most queries take milliseconds."""
 
 
 class Engine:
@@ -66,14 +87,18 @@ class Engine:
                 raise EOFError(f"engine {self.pid} did not start")
             self.ready, self.offline = True, message[2]
 
-    def receive(self, deadline: float) -> tuple | None:
+    def receive(self, deadline: float, gone: Callable[[], bool] = lambda: False) -> tuple | None:
         """The next message, or None once the deadline has passed, even if a message is waiting (a
         slow reader of a streamed answer must not hold the engine past it). Raises EOFError or OSError
-        if the engine died."""
-        left = deadline - time.monotonic()
-        if left <= 0 or not self.conn.poll(left):
-            return None
-        return self.conn.recv()
+        if the engine died, ClientGone as soon as `gone()` says so."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            if self.conn.poll(min(left, GONE_POLL_SECONDS)):
+                return self.conn.recv()
+            if gone():
+                raise ClientGone("the client closed the connection before its answer was ready")
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -95,19 +120,27 @@ class _Run:
     """One job on one engine, read message by message against a deadline."""
 
     def __init__(self, engine: Engine, deadline: float, timeout_message: str,
-                 release: Callable[[Engine], None], discard: Callable[[Engine], None]) -> None:
+                 release: Callable[[Engine], None], discard: Callable[[Engine], None],
+                 gone: Callable[[], bool] = lambda: False) -> None:
         self.engine, self.deadline, self.timeout_message = engine, deadline, timeout_message
-        self._release, self._discard = release, discard
+        self._release, self._discard, self._gone = release, discard, gone
+        self.first: tuple | None = None
+        """The first message, when the short lane has read it already."""
         self.done = False
 
     def next(self) -> tuple:
-        """The next message; raises the job's error, QueryTimeout at the deadline, EngineFailure."""
+        """The next message; raises the job's error, QueryTimeout at the deadline, EngineFailure,
+        ClientGone when the client has left."""
         try:
-            message = self.engine.receive(self.deadline)
+            message, self.first = self.first or self.engine.receive(self.deadline, self._gone), None
         except (EOFError, OSError):
             log.error("engine %s died during a job", self.engine.pid)
             self.abandon()
             raise EngineFailure(ENGINE_FAILED) from None
+        except ClientGone:
+            log.info("engine %s killed: its client left", self.engine.pid)
+            self.abandon()
+            raise
         if message is None:
             log.warning("engine %s killed: %s", self.engine.pid, self.timeout_message)
             self.abandon()
@@ -182,22 +215,34 @@ class _Stream:
 
 
 class Executor:
-    """`size` query engines and one writer (started now if `writable`, else on the first write),
-    all off the network if `offline`, each allowed `max_bytes` of memory (0: no limit; see engine.py),
-    query engines reading snapshots of up to `replica_bytes` on disk from a copy in memory."""
+    """`size` query engines (one of them the short lane when there are two or more) and one writer
+    (started now if `writable`, else on the first write), all off the network if `offline`, each
+    allowed `max_bytes` of memory (0: no limit; see engine.py), query engines reading snapshots of up
+    to `replica_bytes` on disk from a copy in memory; a request waits at most `queue_seconds` for an
+    engine (see the module docstring)."""
 
     def __init__(self, data_dir: Path, size: int, writable: bool = False, offline: bool = True,
-                 max_bytes: int = 0, replica_bytes: int = 0) -> None:
+                 max_bytes: int = 0, replica_bytes: int = 0, queue_seconds: float = math.inf) -> None:
         self.data_dir, self.size, self.offline, self.max_bytes = data_dir, size, offline, max_bytes
-        self.replica_bytes = replica_bytes
-        self._idle: queue.Queue[Engine] = queue.Queue()
+        self.replica_bytes, self.queue_seconds = replica_bytes, queue_seconds
+        self._idle: list[Engine] = []
+        """Idle engines of the general lane."""
+        self._short: Engine | None = None
+        """The short lane's engine while it is idle."""
+        self._short_lane: Engine | None = None
+        """The short lane's engine, idle or not."""
+        self._free = threading.Condition()
+        self._long: OrderedDict[str, None] = OrderedDict()
+        """Query texts that overran the short lane, the most recent last."""
         self._engines: set[Engine] = set()
         self._lock = threading.Lock()
         self._writer: Engine | None = None
         self._write_lock = threading.Lock()
         self._closed = False
-        for _ in range(size):
-            self._idle.put(self._spawn("query"))
+        for _ in range(size - 1 if size > 1 else size):
+            self._idle.append(self._spawn("query"))
+        if size > 1:
+            self._short = self._short_lane = self._spawn("query")
         if writable:
             self._writer = self._spawn("write")
         self._finalizer = weakref.finalize(self, _kill_all, self._engines)
@@ -258,21 +303,77 @@ class Executor:
         self._finalizer()
 
     def _run(self, job: dict, timeout: float, timeout_message: str) -> _Run:
-        """Hand the job to an idle engine; an engine found dead is replaced and the job tried once more."""
-        for attempt in range(2):
-            try:
-                engine = self._idle.get(timeout=timeout)
-            except queue.Empty:
-                raise Overloaded(f"all {self.size} query engines are busy; try again shortly") from None
+        """Hand the job to an engine (see the module docstring); one found dead is replaced and the
+        job tried once more. Raises Overloaded when no engine was free in time, ClientGone."""
+        deadline = clients.arrived() + timeout
+        gone = clients.watch()
+        failed = False
+        text = job.get("query")
+        with self._free:
+            short = text not in self._long
+        while True:
+            engine = self._take(min(deadline, time.monotonic() + self.queue_seconds), short, gone)
             try:
                 engine.start()
                 engine.conn.send(job)
             except (EOFError, OSError):
                 log.error("engine %s is gone; starting another", engine.pid)
                 self._replace(engine)
+                if failed:
+                    raise EngineFailure("the query engines cannot start; see the server log") from None
+                failed = True
                 continue
-            return _Run(engine, time.monotonic() + timeout, timeout_message, self._idle.put, self._replace)
-        raise EngineFailure("the query engines cannot start; see the server log")
+            if engine is not self._short_lane:
+                return _Run(engine, deadline, timeout_message, self._release, self._replace, gone)
+            run = _Run(engine, min(deadline, time.monotonic() + SHORT_SECONDS), timeout_message, self._release,
+                       self._replace, gone)
+            try:
+                first = engine.receive(run.deadline, gone)
+            except (EOFError, OSError):
+                run.deadline = deadline  # the job killed its engine: _Run.next finds it dead and says so
+                return run
+            except ClientGone:
+                run.abandon()
+                raise
+            if first is not None or time.monotonic() >= deadline:
+                run.deadline, run.first = deadline, first
+                return run
+            log.info("engine %s killed: a job ran past %g s on the short lane; it waits for another engine",
+                     engine.pid, SHORT_SECONDS)
+            run.abandon()
+            short = False
+            if text is not None:
+                with self._free:
+                    self._long[text] = None
+                    self._long.move_to_end(text)
+                    if len(self._long) > LONG_TEXTS:
+                        self._long.popitem(last=False)
+
+    def _take(self, until: float, short: bool, gone: Callable[[], bool]) -> Engine:
+        """An idle engine of the general lane, else (with `short`) the short lane's, waiting until
+        `until` at most. Raises Overloaded after that, ClientGone when the client has left."""
+        with self._free:
+            while True:
+                if self._idle:
+                    return self._idle.pop()
+                if short and self._short is not None:
+                    engine, self._short = self._short, None
+                    return engine
+                left = until - time.monotonic()
+                if left <= 0:
+                    raise Overloaded(f"all {self.size} query engines are busy; try again shortly",
+                                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+                self._free.wait(min(left, GONE_POLL_SECONDS))
+                if gone():
+                    raise ClientGone("the client closed the connection while its request waited for an engine")
+
+    def _release(self, engine: Engine) -> None:
+        with self._free:
+            if engine is self._short_lane:
+                self._short = engine
+            else:
+                self._idle.append(engine)
+            self._free.notify_all()
 
     def _spawn(self, role: str) -> Engine:
         engine = Engine(role, self.data_dir, self.offline, self.max_bytes, self.replica_bytes)
@@ -287,8 +388,13 @@ class Executor:
 
     def _replace(self, engine: Engine) -> None:
         self._discard(engine)
-        if not self._closed:
-            self._idle.put(self._spawn("query"))
+        if self._closed:
+            return
+        fresh = self._spawn("query")
+        with self._free:
+            if engine is self._short_lane:
+                self._short_lane = fresh
+        self._release(fresh)
 
     def _drop_writer(self, writer: Engine) -> None:
         self._discard(writer)
