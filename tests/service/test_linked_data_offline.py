@@ -307,3 +307,22 @@ def check_converted(form: str, fmt: str, converted) -> None:
     else:
         text = converted.decode("utf-8")
         assert ("true" in text) if form == "ASK" else len(text.strip().splitlines()) == 6
+
+
+# -- each triple once -------------------------------------------------------------------------------
+
+
+def test_no_answer_repeats_a_triple(deployment):
+    """An RDF answer is a set: /dataset as N-Triples had 455 lines for 447 triples (issue 17)."""
+    server, base = deployment
+    answers = [("/dataset", {}), ("/.well-known/void", {}), ("/ontology", {}), ("/dumps/reformkg.nq", {}),
+               ("/store", {"graph": base + "graph/curation"}),
+               ("/sparql", {"query": f"DESCRIBE <{base}place/chongqing> <{base}report/cq-civil-affairs-2022>"}),
+               ("/sparql", {"query": "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"}),
+               *((local(server, base, iri).removeprefix(server.url), {}) for iri in one_of_each_class(server, base))]
+    for path, params in answers:
+        accept = "application/n-quads" if path.endswith(".nq") else "application/n-triples"
+        response = requests.get(server.url + path, params=params, headers={"Accept": accept}, timeout=60)
+        assert response.status_code == 200, (path, response.text[:200])
+        lines = [line for line in response.text.splitlines() if line.strip()]
+        assert len(lines) == len(set(lines)) > 0, (path, len(lines) - len(set(lines)))
