@@ -207,19 +207,29 @@ class Indicator:
 def indicators(backend: Backend, iri: str, *, is_indicator: bool = False) -> list[Indicator]:
     """The indicators that link to a resource in text order; with `is_indicator`, the indicator `iri` itself."""
     query, variable = (INDICATOR, "i") if is_indicator else (INDICATORS, "doc")
-    result = []
-    for row in select(backend, query, {variable: iri_term(iri)}):
-        def text(name: str) -> str | None:
-            return row[name].value if name in row else None
+    return [_indicator(row) for row in select(backend, query, {variable: iri_term(iri)})]
 
-        result.append(Indicator(
-            iri=row["i"].value, value=Decimal(row["value"].value), notation=row["notation"].value,
-            currency="currency" in row, approximate=row["approx"].value == "true", qualifier=text("qualifier"),
-            label={k: v for k, v in (("zh", text("zh")), ("en", text("en"))) if v},
-            period={k: v for k, v in (("zh", text("period_zh")), ("en", text("period_en"))) if v},
-            span=row["span"].value, exact=row["exact"].value, start=int(row["start"].value), report=text("report"),
-        ))
-    return result
+
+def matching_indicators(backend: Backend, where: str, substitutions: dict[str, str], *, order: str, limit: int,
+                        offset: int) -> list[Indicator]:
+    """One page of the indicators a pattern about `?i` admits (the indicator list and its facets), in
+    `order` (an ORDER BY clause the caller writes, never a client's text)."""
+    query = (_PREFIXES + _INDICATOR_SELECT + where + "\n" + _INDICATOR + f"}} ORDER BY {order} LIMIT {limit} "
+             f"OFFSET {offset}")
+    return [_indicator(row) for row in select(backend, query, substitutions)]
+
+
+def _indicator(row) -> Indicator:
+    def text(name: str) -> str | None:
+        return row[name].value if name in row else None
+
+    return Indicator(
+        iri=row["i"].value, value=Decimal(row["value"].value), notation=row["notation"].value,
+        currency="currency" in row, approximate=row["approx"].value == "true", qualifier=text("qualifier"),
+        label={k: v for k, v in (("zh", text("zh")), ("en", text("en"))) if v},
+        period={k: v for k, v in (("zh", text("period_zh")), ("en", text("period_en"))) if v},
+        span=row["span"].value, exact=row["exact"].value, start=int(row["start"].value), report=text("report"),
+    )
 
 
 @dataclass(frozen=True)

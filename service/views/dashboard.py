@@ -1,19 +1,20 @@
 """The indicators dashboard (`/dashboard`): how many figures the reports give, by reform, kind, unit,
-target group and agency, one bar chart each, a series per report when the store holds several.
+target group and agency (the indicator list's facets, browse.py), one bar chart each, a series per
+report when the store holds several.
 
-Each chart is one grouped query (the store counts, not Python); its bars link to the pages of what they
-count, so the dashboard is a way into the graph as well as a picture of it.
+Each chart is one grouped query (the store counts, not Python); each bar leads to the indicator list
+narrowed to what it counts, so the dashboard is a way into the graph as well as a picture of it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request
 from pyoxigraph import Triple
 
 from reformkg.ontology.vocab import RDFS
 
-from .. import charts, context, describe, i18n, page_cache
+from .. import browse, charts, context, describe, i18n, page_cache
 from ..labeller import Labeller
 from ..store.results import select
 
@@ -24,30 +25,14 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX rkg: <https://w3id.org/reformkg/ontology#>
 PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
-SELECT ?report ?key ?label ?order (COUNT(DISTINCT ?i) AS ?n) WHERE {
-  ?i a rkg:Indicator ; rkg:reform ?reform . ?reform dcterms:isPartOf ?report .
+SELECT ?report ?v ?label ?order (COUNT(DISTINCT ?i) AS ?n) WHERE {
+  ?i a rkg:Indicator ; rkg:reform/dcterms:isPartOf ?report .
   %s
-  OPTIONAL { ?key rdfs:label|skos:prefLabel|skos:notation ?label }
-} GROUP BY ?report ?key ?label ?order ORDER BY ?order ?key"""
-
-
-@dataclass(frozen=True)
-class Dimension:
-    """One way of counting the indicators: the pattern that binds ?key (and ?order, where keys have one)."""
-
-    name: str
-    title_en: str
-    title_zh: str
-    pattern: str
-
-
-DIMENSIONS = (
-    Dimension("reform", "Indicators by reform", "各项改革的指标数", "BIND(?reform AS ?key) ?reform rkg:number ?order ."),
-    Dimension("kind", "Indicators by kind", "按类型统计指标", "?i rkg:indicatorKind ?key ."),
-    Dimension("unit", "Indicators by unit", "按计量单位统计指标", "?i sdmx-attribute:unitMeasure ?key ."),
-    Dimension("target-group", "Indicators by target group", "按服务对象统计指标", "?i rkg:targetGroup ?key ."),
-    Dimension("agency", "Indicators by agency", "按部门统计指标", "?i rkg:agency ?key ."),
-)
+  OPTIONAL { ?v rdfs:label|skos:prefLabel|skos:notation ?label }
+  OPTIONAL { ?v rkg:number ?order }
+} GROUP BY ?report ?v ?label ?order ORDER BY ?order ?v"""
+DIMENSIONS = [f for f in browse.FACETS if f.name != "report"]
+"""The indicator list's facets, but the report: the reports are each chart's series."""
 
 
 @bp.get("/dashboard")
@@ -57,7 +42,7 @@ def dashboard() -> str:
     t = i18n.translate(lang)
     backend = context.backend()
     answers = {d.name: select(backend, _COUNT % d.pattern) for d in DIMENSIONS}
-    labels = [Triple(row["key"], RDFS.label, row["label"]) for rows in answers.values() for row in rows
+    labels = [Triple(row["v"], RDFS.label, row["label"]) for rows in answers.values() for row in rows
               if "label" in row]
     labeller = Labeller(labels + _report_labels(), describe.term_labels(backend, context.ontology_graph()), lang,
                         context.site())
@@ -66,7 +51,7 @@ def dashboard() -> str:
     for d in DIMENSIONS:
         rows = answers[d.name]
         # A key with labels in two languages comes once per label, with the same count.
-        counted = {(row["report"].value, row["key"].value): int(row["n"].value) for row in rows}
+        counted = {(row["report"].value, row["v"].value): int(row["n"].value) for row in rows}
         keys = list(dict.fromkeys(key for _, key in counted))
         if d.name != "reform":  # reforms read in their order; the rest largest first
             keys.sort(key=lambda k: -sum(n for (_, key), n in counted.items() if key == k))
@@ -74,7 +59,9 @@ def dashboard() -> str:
         by_report: dict[str, dict[str, int]] = {}
         for (report, key), n in counted.items():
             by_report.setdefault(labeller.name(report), {})[names[keys.index(key)]] = n
-        chart = charts.counts(t(d.title_en, d.title_zh), names, by_report, [labeller.href(k) for k in keys])
+        title = t(f"Indicators by {d.title_en.lower()}", f"按{d.title_zh}统计指标")
+        # A bar leads to the indicators it counts: the indicator list with that facet value chosen.
+        chart = charts.counts(title, names, by_report, [f"/indicator/?{urlencode({d.name: k})}" for k in keys])
         figures.append((d.name, chart))
     # Every indicator is in exactly one reform: the reform chart's bars add up to them all.
     total = int(sum(v or 0 for s in figures[0][1].series for v in s.values))
@@ -82,11 +69,11 @@ def dashboard() -> str:
                            reports=[labeller.link(r) for r in reports])
 
 
-def _name(labeller: Labeller, key: str, d: Dimension, rows: list) -> str:
+def _name(labeller: Labeller, key: str, d: browse.Facet, rows: list) -> str:
     """A bar's name: a reform's number beside its title, so reforms of one report read in order."""
     if d.name != "reform":
         return labeller.name(key)
-    number = next(int(r["order"].value) for r in rows if r["key"].value == key)
+    number = next(int(r["order"].value) for r in rows if r["v"].value == key)
     return f"{number:02d} {labeller.name(key)}"
 
 

@@ -16,7 +16,7 @@ from pyoxigraph import Triple
 
 from reformkg.ontology.vocab import ONTOLOGY, OWL, PREFIXES, RDF, RDFS
 
-from .. import context, describe, i18n, ontology_doc, page_cache, representations, statistics
+from .. import browse, context, describe, i18n, ontology_doc, page_cache, representations, statistics
 from ..labeller import Labeller
 from ..sparql.binding import bind
 from ..sparql.catalog import NamedQuery
@@ -142,13 +142,19 @@ def landing() -> str:
     labeller = _labeller([Triple(row["s"], RDFS.label, row["label"]) for row in select(backend, NAMES)])
     # The ontology's own classes first, then the vocabularies it reuses; most instances first within each.
     classes = sorted(
-        ((labeller.href(iri), labeller.name(iri), iri, n)
+        ((_class_href(labeller, iri), labeller.name(iri), iri, n, labeller.href(iri))
          for iri, n in stats.classes.items() if iri in labeller.labels and not iri.startswith(_META_NAMESPACES)),
         key=lambda c: (not c[2].startswith(ONTOLOGY), -c[3], c[1]))
     lang = i18n.language(request)
     return render_template("landing.html", reports=_reports(labeller), stats=stats, classes=classes,
                            site=context.site(),
                            description=DESCRIPTION[lang], dumps=dump_links(), prefixed=prefixed)
+
+
+def _class_href(labeller: Labeller, iri: str) -> str:
+    """A class on the landing page links to the list of its instances, where there is one (browse.py)."""
+    kind = browse.BY_CLASS.get(iri)
+    return f"/{kind.path}/" if kind else labeller.href(iri)
 
 
 def prefix_lines() -> str:

@@ -142,3 +142,25 @@ def test_swagger_shows_an_optional_example_without_filling_it_in(page):
     body.wait_for(timeout=15_000)
     all_rows = page.request.get("/api/queries/indicators?format=json").json()["rows"]
     assert body.inner_text().count('"indicator":') == len(all_rows)
+
+
+def test_a_class_list_pages_and_its_facets_narrow_it(page):
+    page.goto("/?lang=en")
+    page.locator('a[href="/indicator/"]').first.click()
+    page.wait_for_url("**/indicator/")
+    rows = page.locator("table.indicators tbody tr")
+    assert rows.count() == 50
+    page.locator('.pager a[rel="next"]').click()
+    page.wait_for_url("**page=2")
+    assert rows.count() == 6
+    page.goto("/indicator/?lang=en")
+    page.locator('.facet[data-facet="unit"] a', has_text="yuan").click()
+    page.wait_for_url("**unit=**")
+    assert rows.count() == int(page.locator("[data-total]").inner_text()) == 7
+    screenshot(page, "indicator-list-facets")
+    page.goto("/agency/?lang=en")
+    page.locator("th a.sort", has_text="Indicators").click()
+    page.wait_for_url("**sort=indicators**")
+    counts = [int(n) for n in page.locator("table.browse tbody td.num").all_inner_texts()]
+    assert counts == sorted(counts, reverse=True)
+    screenshot(page, "agency-list")

@@ -41,12 +41,19 @@ def test_the_dashboard_counts_each_indicator_once_per_reform(client):
 def test_each_dashboard_chart_counts_what_the_store_holds(client):
     html = client.get("/dashboard?lang=zh").text
     for name, pattern in (("kind", "?i rkg:indicatorKind ?k"), ("unit", "?i sdmx-attribute:unitMeasure ?k"),
-                          ("target-group", "?i rkg:targetGroup ?k"), ("agency", "?i rkg:agency ?k")):
+                          ("group", "?i rkg:targetGroup ?k"), ("agency", "?i rkg:agency ?k")):
         chart = chart_data(html, f"chart-{name}")
         expected = sparql_count(client, f"SELECT DISTINCT ?i ?k WHERE {{ ?i a rkg:Indicator . {pattern} }}")
         assert sum(chart["series"][0]["values"]) == expected, name
         assert chart["series"][0]["values"] == sorted(chart["series"][0]["values"], reverse=True), name
-        assert all(link.startswith("/") for link in chart["links"]), name
+        assert all(link.startswith("/indicator/?") for link in chart["links"]), name
+
+
+def test_a_dashboard_bar_leads_to_the_indicators_it_counts(client):
+    chart = chart_data(client.get("/dashboard?lang=en").text, "chart-unit")
+    for link, value in list(zip(chart["links"], chart["series"][0]["values"]))[:3]:
+        listed = client.get(link).text
+        assert int(re.search(r"data-total>(\d+)<", listed).group(1)) == value, link
 
 
 def test_the_dashboard_of_two_reports_draws_a_series_per_report(two_reports_client):

@@ -50,10 +50,11 @@ def test_landing_page_says_what_the_dataset_is_and_where_to_go(client):
         assert f'href="{href}"' in html
 
 
-def test_landing_page_counts_resources_by_class(client):
+def test_landing_page_counts_resources_by_class_linking_each_list_and_its_documentation(client):
     html = client.get("/?lang=en").text
-    assert re.search(r'href="/ontology#Reform">Reform</a>.*?<td class="num">10</td>', html, re.S)
-    assert re.search(r'href="/ontology#Indicator">Indicator</a>.*?<td class="num">56</td>', html, re.S)
+    assert re.search(r'href="/reform/">Reform</a> <a class="note" href="/ontology#Reform">rkg:Reform</a>'
+                     r'.*?<td class="num">10</td>', html, re.S)
+    assert re.search(r'href="/indicator/">Indicator</a>.*?<td class="num">56</td>', html, re.S)
 
 
 def test_language_switch_sets_a_cookie_that_later_pages_follow(client):
