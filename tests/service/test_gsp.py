@@ -1,10 +1,16 @@
 """The Graph Store HTTP Protocol at /store, and who may write (through Flask's test client)."""
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
+import requests
 from pyoxigraph import RdfFormat, parse
 
-from .conftest import AUTH, SAMPLE_GRAPH, TOKEN
+from reformkg.service.bodies import SPOOL_BYTES
+
+from .conftest import AUTH, LIMITS, SAMPLE_GRAPH, TOKEN, make_data_dir, sample_nquads
 
 TURTLE = "text/turtle"
 ALICE = '@prefix foaf: <http://xmlns.com/foaf/0.1/> . <http://example.org/alice> foaf:name "Alice" .'
@@ -140,3 +146,42 @@ def test_an_update_with_the_token_is_applied(writer):
 def test_load_in_an_update_is_refused(writer):
     response = writer.post("/sparql", data={"update": "LOAD <http://169.254.169.254/latest>"}, headers=AUTH)
     assert response.status_code == 403 and "LOAD <http://169.254.169.254/latest> is refused" in response.text
+
+
+def _subjects(writer, graph: str) -> int:
+    """How many distinct subjects the graph has."""
+    answer = writer.get("/store", query_string={"graph": graph}, headers={"Accept": "application/n-triples"})
+    return len({q.subject for q in parse(answer.data, format=RdfFormat.N_TRIPLES)})
+
+
+BLANK = '_:b <http://example.org/p> "1" .\n_:b <http://example.org/q> "2" .\n'
+
+
+def test_a_blank_node_label_is_one_node_in_a_request_and_a_new_node_in_the_next(writer):
+    graph = {"graph": "http://example.org/g/blank"}
+    writer.put("/store", query_string=graph, data=BLANK, content_type="application/n-triples", headers=AUTH)
+    assert _subjects(writer, graph["graph"]) == 1
+    writer.post("/store", query_string=graph, data=BLANK, content_type="application/n-triples", headers=AUTH)
+    assert _subjects(writer, graph["graph"]) == 2  # each body is a document of its own (RDF 1.1 Concepts §3.4)
+
+
+@pytest.mark.embedded_only
+def test_a_put_larger_than_the_body_limit_is_spooled_bulk_loaded_and_keeps_its_blank_nodes(server_factory, tmp_path):
+    server = server_factory(make_data_dir(tmp_path / "data", sample_nquads()))
+    store = f"{server.url}/store"
+    graph = {"graph": "http://example.org/g/large"}
+    filler = "".join(f'<http://example.org/s/{i}> <http://example.org/v> "{i}" .\n' for i in range(40_000))
+    body = ('_:b <http://example.org/first> "1" .\n' + filler + '_:b <http://example.org/last> "2" .\n').encode()
+    assert len(body) > max(SPOOL_BYTES, LIMITS["max_body_bytes"])
+    headers = {**AUTH, "Content-Type": "application/n-triples"}
+    assert requests.put(store, params=graph, data=body, headers=headers, timeout=60).status_code == 201
+    ask = 'ASK { GRAPH <http://example.org/g/large> { ?b <http://example.org/first> "1" ; <http://example.org/last> "2" } }'
+    answer = requests.get(f"{server.url}/sparql", params={"query": ask}, headers={"Accept": "text/csv"}, timeout=10)
+    assert answer.text.strip().endswith("true")  # _:b at either end of the body is one node
+    bad = body + b"<http://example.org/broken> .\n"
+    refused = requests.put(store, params=graph, data=bad, headers=headers, timeout=60)
+    assert refused.status_code == 400 and "does not parse" in refused.text
+    count = "SELECT (COUNT(*) AS ?n) { GRAPH <http://example.org/g/large> { ?s ?p ?o } }"
+    answer = requests.get(f"{server.url}/sparql", params={"query": count}, headers={"Accept": "text/csv"}, timeout=10)
+    assert answer.text.split()[-1] == "40002"  # the bad body changed nothing
+    assert not list(Path(tempfile.gettempdir()).glob("reformkg-upload-*"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -14,7 +15,7 @@ from pyoxigraph import Store
 from reformkg.service.cli import main
 from reformkg.service.errors import QueryTimeout
 from reformkg.service.store.embedded import snapshots
-from reformkg.service.store.base import QueryRequest
+from reformkg.service.store.base import Payload, QueryRequest
 from reformkg.service.store.embedded import EmbeddedStore
 from reformkg.service.store.install import current_store
 
@@ -119,3 +120,59 @@ def test_reformkg_query_reads_the_snapshot(data_dir):
     result = CliRunner().invoke(main, ["query", "--data-dir", str(data_dir), "--format", "csv", COUNT])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1] == str(SAMPLE_SIZE)
+
+
+def disk_bytes(path) -> int:
+    """Bytes on disk, each hard-linked file once (as du counts)."""
+    seen, total = set(), 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            stat = os.lstat(os.path.join(root, name))
+            if stat.st_ino not in seen:
+                seen.add(stat.st_ino)
+                total += stat.st_blocks * 512
+    return total
+
+
+def _snapshots(data_dir) -> list[str]:
+    return sorted(p.name for p in (data_dir / "snapshots").iterdir() if p.name.isdigit())
+
+
+def _settle(data_dir, seconds: float = 10.0) -> list[str]:
+    """The snapshots on disk once idle engines have let go of the replaced ones (within a second or two)."""
+    deadline = time.monotonic() + seconds
+    while len(_snapshots(data_dir)) > 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _snapshots(data_dir)
+
+
+def test_an_idle_engine_lets_go_of_a_replaced_snapshot_and_it_is_deleted(data_dir, backend):
+    assert backend.triple_count() == SAMPLE_SIZE  # the engine pins the first snapshot
+    first = snapshots.generation(data_dir)
+    file = data_dir.parent / "more.nt"
+    file.write_text("<http://a> <http://b> <http://c> .\n")
+    result = CliRunner().invoke(main, ["load", "--data-dir", str(data_dir), str(file)])
+    assert result.exit_code == 0, result.output
+    assert _settle(data_dir) == [snapshots.generation(data_dir)] != [first]
+    assert backend.triple_count() == SAMPLE_SIZE + 1
+
+
+def test_a_big_put_then_delete_leaves_the_store_its_size_and_read_from_memory(data_dir):
+    from .test_memory_replica import _open_store_files
+
+    store = EmbeddedStore.open(settings_for(data_dir, query_timeout=60.0, query_workers=1,
+                                            memory_replica_bytes=16 * 1024 * 1024))
+    try:
+        before = disk_bytes(data_dir)
+        body = "".join(f'<http://example.org/big/{i}> <http://example.org/p{i % 50}> "value {i} with some words"@en .\n'
+                       for i in range(40_000)).encode()
+        store.graph_replace("http://example.org/g/big", [Payload(body, "application/n-triples")])
+        store.graph_delete("http://example.org/g/big")
+        assert store.triple_count() == SAMPLE_SIZE
+        _settle(data_dir)
+        # Unused strings stay (Oxigraph never deletes them); the logs, the deleted data and the old snapshots go.
+        assert disk_bytes(data_dir) <= before + 8 * 1024 * 1024
+        assert disk_bytes(data_dir / "snapshots" / snapshots.generation(data_dir)) <= 16 * 1024 * 1024
+        assert _open_store_files(store) == []  # so the engine reads it from memory again
+    finally:
+        store.close()

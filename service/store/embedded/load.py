@@ -11,8 +11,9 @@ So a load never touches the primary store. It works on a *stage*: a checkpoint o
 the stage renamed into `stores/`, the `store` symlink swapped to it and a snapshot published
 (snapshots.py), all holding write.lock: readers see the whole load or none of it, and a load that
 fails or is killed leaves the served store as it was (its stage, named `.…loading`, is removed by the
-next load). The primary the stage replaced is deleted once the new one is current; the snapshots
-still read keep hard links of their own files.
+next load). A stage made from the primary is compacted when the load has grown it by much (what it
+replaced is still on disk until then: compaction.py). The primary the stage replaced is deleted once
+the new one is current; the snapshots still read keep hard links of their own files.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from typing import BinaryIO
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse
 
-from . import snapshots
+from . import compaction, snapshots
 
 STORES = "stores"
 _READ_BYTES = 1 << 20
@@ -181,15 +182,20 @@ def staged(data_dir: Path, empty: bool = False) -> Iterator[Store]:
     name = f"{time.time_ns():x}-{os.getpid()}"
     staging = stores / f".{name}.loading"
     current = snapshots.primary(data_dir)
-    if current is not None and not empty:
+    copied = current is not None and not empty
+    if copied:
         primary = Store(str(current))
         try:
             primary.backup(str(staging))
         finally:
             del primary
     store = Store(str(staging))
+    # What a load replaces or loads again stays on disk beside the new data until it is compacted.
+    compactor = compaction.Compactor(staging) if copied else None
     try:
         yield store
+        if compactor is not None:
+            compactor.after_write(store)
         store.flush()
     except BaseException:
         del store
