@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pyoxigraph import NamedNode, Store
 
 from ..errors import BadRequest
+from .syntax import explain
 
 _NAME_CHAR = r"[\w:%\-\u00B7\u0300-\u036F\u203F-\u2040]|\\[^\s]"
 _TOKEN = re.compile(
@@ -173,7 +174,7 @@ class SparqlText:
         return text
 
     def syntax_error(self, update: bool = False) -> str | None:
-        """pyoxigraph's message when the text does not parse, else None.
+        """pyoxigraph's message, in words (syntax.py), when the text does not parse, else None.
 
         The text is run on an empty in-memory store: parsing is all that can fail there. A SELECT is
         evaluated lazily and never iterated; text with SERVICE or LOAD is not tried, since it would fetch.
@@ -186,7 +187,7 @@ class SparqlText:
             else:
                 Store().query(self.text)
         except SyntaxError as exc:
-            return str(exc)
+            return explain(self.text, str(exc))
         except Exception:  # an evaluation error on the empty store: the syntax was fine
             return None
         return None

@@ -155,7 +155,7 @@ def test_utf8_text_round_trips(client):
 
 @pytest.mark.parametrize("kwargs, status, message", [
     (dict(method="GET", query_string="query=ASK%20%7B%7D&query=ASK%20%7B%7D"), 400, "give one query or one update, not 2"),
-    (dict(method="GET", query_string="query=ASK%20%7B"), 400, "error at 1:6"),
+    (dict(method="GET", query_string="query=ASK%20%7B"), 400, "syntax error at line 1, column 6: found the end of the query"),
     (dict(method="POST", data="ASK {}"), 415, "no Content-Type"),
     (dict(method="POST", data="ASK {}", content_type="text/plain"), 415, "Content-Type text/plain"),
     (dict(method="POST", data="ASK {}".encode("utf-16"), content_type="application/sparql-query; charset=UTF-16"),

@@ -44,6 +44,7 @@ from pyoxigraph import (
 )
 
 from ... import errors, formats
+from ...sparql.syntax import explain
 from ..base import Limit, too_many_bytes, too_many_rows
 from . import compaction, load, snapshots
 
@@ -182,7 +183,7 @@ class QueryEngine:
         try:
             return _evaluate(lambda: self.store.query(job["query"], base_iri=job["base_iri"], **options))
         except SyntaxError as exc:
-            raise errors.QuerySyntaxError(str(exc)) from exc
+            raise errors.QuerySyntaxError(explain(job["query"], str(exc))) from exc
 
     def _query(self, job: dict, out: _Channel) -> None:
         """The answer written once, in the job's format, whole before its head is sent: its rows and
@@ -385,7 +386,7 @@ def _apply(store: Store, text: str, base_iri: str | None = None) -> None:
     try:
         store.update(text, base_iri=base_iri)
     except SyntaxError as exc:
-        raise errors.QuerySyntaxError(str(exc)) from exc
+        raise errors.QuerySyntaxError(explain(text, str(exc))) from exc
     except RuntimeError as exc:
         raise errors.BadRequest(f"the update failed: {exc}") from exc
 
