@@ -7,16 +7,19 @@ For each HTTP front given, the reform dataset is served on 127.0.0.1 and:
 2. meanwhile a normal client asks `ASK {}` over a new connection each time for `--seconds`, each
    request allowed 5 s: its p50, p99 and errors, and how many of the held connections the server
    kept open (the rest it refused or closed), and the server's resident memory with and without them;
-3. a request with a raw UTF-8 target (`/api/search?q=养老`, as curl sends it) and its status;
-4. the held connections are closed, and after a second the server gets SIGTERM: seconds until it exits.
+3. `--runaways` clients (8) send a cross join that never ends, each with `timeout=5`, one after
+   another; the normal client meanwhile asks `ASK {}` with a new comment each time (so that the
+   result cache cannot answer it; an engine must) for `--seconds`: its p50, p99 and errors;
+4. a request with a raw UTF-8 target (`/api/search?q=养老`, as curl sends it) and its status;
+5. the held connections are closed, and after a second the server gets SIGTERM: seconds until it exits.
 
 Fronts: `reformkg` is `reformkg serve` as this tree runs it; `granian` (WSGI, Rust) and `waitress`
 serve the same Flask app (`create_app` on the same settings) for comparison, from `--python`, an
 interpreter where they are installed. Results go to benchmarks/results/slow_clients.md and .json.
 The numbers mean something only on a quiet machine: the load average before and after is recorded.
 
-    python benchmarks/slow_clients.py [--fronts reformkg,granian,waitress] [--held 500] [--seconds 10]
-                                      [--python /path/to/venv/bin/python]
+    python benchmarks/slow_clients.py [--fronts reformkg,granian,waitress] [--held 500] [--runaways 8]
+                                      [--seconds 10] [--python /path/to/venv/bin/python]
 """
 from __future__ import annotations
 
@@ -28,13 +31,13 @@ import platform
 import selectors
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from sparql_endpoint import free_port, prepare
 
@@ -43,6 +46,8 @@ WORK = ROOT / "benchmarks" / "work" / "slow_clients"
 HALF = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 """A request line and one header, without the blank line that would end the head."""
 ASK = "/sparql?query=ASK%20%7B%7D"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+"""A four-way cross join of every triple: hours of work at the reform dataset's size."""
 UTF8_TARGET = "/api/search?q=养老".encode("utf-8")
 WORKERS, THREADS = 2, 8
 """As `reformkg serve` runs on this 2-core machine by default: 2 workers × 8 threads."""
@@ -166,16 +171,18 @@ class Holder:
         self.selector.close()
 
 
-def normal_client(port: int, seconds: float) -> tuple[list[float], int]:
-    """Latencies (s) of ASK {} over a new connection each time, and how many failed."""
+def normal_client(port: int, seconds: float, uncached: bool = False) -> tuple[list[float], int]:
+    """Latencies (s) of ASK {} over a new connection each time, and how many failed; with `uncached`
+    a new comment each time, so that an engine answers rather than the result cache."""
     latencies: list[float] = []
     errors = 0
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         started = time.monotonic()
+        target = f"{ASK}%20%23{len(latencies) + errors}" if uncached else ASK
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", ASK, headers={"Accept": "application/sparql-results+json"})
+            conn.request("GET", target, headers={"Accept": "application/sparql-results+json"})
             response = conn.getresponse()
             body = response.read()
             conn.close()
@@ -187,6 +194,37 @@ def normal_client(port: int, seconds: float) -> tuple[list[float], int]:
             continue
         latencies.append(time.monotonic() - started)
     return latencies, errors
+
+
+class Runaways:
+    """`count` clients each sending RUNAWAY (stopped by the request's timeout=5) one after another."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.port = port
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._send, daemon=True) for _ in range(count)]
+
+    def _send(self) -> None:
+        target = "/sparql?" + urlencode({"query": RUNAWAY, "timeout": "5"})
+        while not self._stop.is_set():
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                conn.request("GET", target)
+                conn.getresponse().read()
+                conn.close()
+            except OSError:
+                time.sleep(0.1)
+
+    def __enter__(self) -> "Runaways":
+        for thread in self._threads:
+            thread.start()
+        time.sleep(1.0)  # they are on the engines, or waiting for them
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
 
 
 def rss_bytes(root: int) -> int:
@@ -224,6 +262,11 @@ class Result:
     quiet_p50_ms: float | None
     rss_idle_mb: float
     rss_held_mb: float
+    runaways: int
+    runaway_requests: int
+    runaway_errors: int
+    runaway_p50_ms: float | None
+    runaway_p99_ms: float | None
     utf8_status: int | None
     sigterm_seconds: float | None
 
@@ -235,7 +278,7 @@ def percentile(values: list[float], p: float) -> float | None:
     return round(1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))], 2)
 
 
-def run(front: str, python: str, data_dir: Path, held: int, seconds: float) -> Result:
+def run(front: str, python: str, data_dir: Path, held: int, runaways: int, seconds: float) -> Result:
     log = WORK / f"{front}.log"
     process, port = start(front, python, data_dir, log)
     try:
@@ -245,6 +288,8 @@ def run(front: str, python: str, data_dir: Path, held: int, seconds: float) -> R
             latencies, errors = normal_client(port, seconds)
             kept, refused, opened = holder.open, holder.refused, holder.opened
             memory = rss_bytes(process.pid)
+        with Runaways(port, runaways):
+            stalled, stalled_errors = normal_client(port, seconds, uncached=True)
         utf8 = status(port, UTF8_TARGET)
         time.sleep(1.0)
         started = time.monotonic()
@@ -260,7 +305,8 @@ def run(front: str, python: str, data_dir: Path, held: int, seconds: float) -> R
             process.wait()
     return Result(front, held, kept, refused, opened - held, len(latencies), errors, percentile(latencies, 0.5),
                   percentile(latencies, 0.99), percentile(quiet, 0.5), round(idle / 2 ** 20, 1),
-                  round(memory / 2 ** 20, 1), utf8, stopped)
+                  round(memory / 2 ** 20, 1), runaways, len(stalled), stalled_errors, percentile(stalled, 0.5),
+                  percentile(stalled, 0.99), utf8, stopped)
 
 
 def report(results: list[Result], args: argparse.Namespace, load: tuple[float, float]) -> str:
@@ -268,7 +314,7 @@ def report(results: list[Result], args: argparse.Namespace, load: tuple[float, f
         "# Slow clients: a normal client among half-sent requests",
         "",
         f"`python benchmarks/slow_clients.py --fronts {','.join(args.fronts)} --held {args.held} "
-        f"--seconds {args.seconds}` on {os.cpu_count()} CPU(s), Python {platform.python_version()}; the reform "
+        f"--runaways {args.runaways} --seconds {args.seconds}` on {os.cpu_count()} CPU(s), Python {platform.python_version()}; the reform "
         f"dataset; {WORKERS} workers × {THREADS} threads where the front has them. Load average "
         f"{load[0]:.1f} before, {load[1]:.1f} after: other work on the machine skews every figure.",
         "",
@@ -276,16 +322,19 @@ def report(results: list[Result], args: argparse.Namespace, load: tuple[float, f
         "are opened again as soon as the server closes one (*reopened*); a normal client meanwhile asks "
         f"`ASK {{}}` over a new connection each time for {args.seconds} s (5 s allowed each). *quiet p50*: "
         "the same client before the held connections. *UTF-8*: the status of `GET /api/search?q=养老` with "
-        "the target's bytes as curl sends them. *SIGTERM*: seconds from SIGTERM to exit, idle.",
+        "the target's bytes as curl sends them. *SIGTERM*: seconds from SIGTERM to exit, idle. *Runaways*: "
+        f"{args.runaways} clients sending a never-ending cross join (timeout=5) one after another while the "
+        "normal client asks `ASK {}` with a new comment each time, so that an engine answers it.",
         "",
         "| front | held open | refused | reopened | requests | errors | p50 ms | p99 ms | quiet p50 ms "
-        "| RSS idle MB | RSS held MB | UTF-8 | SIGTERM s |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| RSS idle MB | RSS held MB | UTF-8 | SIGTERM s | runaways: requests | errors | p50 ms | p99 ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         lines.append(f"| {r.front} | {r.kept_open} | {r.refused} | {r.reopened} | {r.requests} | {r.errors} "
                      f"| {r.p50_ms} | {r.p99_ms} | {r.quiet_p50_ms} | {r.rss_idle_mb} | {r.rss_held_mb} "
-                     f"| {r.utf8_status} | {r.sigterm_seconds} |")
+                     f"| {r.utf8_status} | {r.sigterm_seconds} | {r.runaway_requests} | {r.runaway_errors} "
+                     f"| {r.runaway_p50_ms} | {r.runaway_p99_ms} |")
     return "\n".join(lines) + "\n"
 
 
@@ -293,6 +342,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fronts", type=lambda s: s.split(","), default=["reformkg"])
     parser.add_argument("--held", type=int, default=500)
+    parser.add_argument("--runaways", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--python", default=sys.executable, help="an interpreter with granian and waitress")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -303,7 +353,7 @@ def main() -> None:
     before = os.getloadavg()[0]
     results = []
     for front in args.fronts:
-        results.append(run(front, args.python, data_dir, args.held, args.seconds))
+        results.append(run(front, args.python, data_dir, args.held, args.runaways, args.seconds))
         print(json.dumps(asdict(results[-1])), flush=True)
     text = report(results, args, (before, os.getloadavg()[0]))
     args.out.mkdir(parents=True, exist_ok=True)

@@ -32,15 +32,17 @@ def one_engine_server(server_factory, robust_server):
         "REFORMKG_QUEUE_TIMEOUT": "0.5"})
 
 
-def runaways(server, clients: int, seconds: float) -> tuple[list[threading.Thread], list[tuple[int, float]]]:
-    """`clients` threads posting RUNAWAY one after another for `seconds`; (status, seconds) of each."""
+def runaways(server, clients: int, seconds: float = 0.0) -> tuple[list[threading.Thread], list[tuple[int, float]]]:
+    """`clients` threads posting RUNAWAY, once or one after another for `seconds`; (status, seconds) of each."""
     outcomes: list[tuple[int, float]] = []
     end = time.monotonic() + seconds
 
     def run() -> None:
-        while time.monotonic() < end:
+        while True:
             started = time.monotonic()
             outcomes.append((post_query(server, RUNAWAY, timeout=30).status_code, time.monotonic() - started))
+            if time.monotonic() >= end:
+                return
 
     threads = [threading.Thread(target=run) for _ in range(clients)]
     for thread in threads:
@@ -50,7 +52,7 @@ def runaways(server, clients: int, seconds: float) -> tuple[list[threading.Threa
 
 def test_waiting_and_running_together_take_no_longer_than_the_timeout(robust_server):
     settle(robust_server)
-    threads, outcomes = runaways(robust_server, clients=6, seconds=0.1)  # six at once on two engines
+    threads, outcomes = runaways(robust_server, clients=6)  # six at once on two engines
     for thread in threads:
         thread.join(timeout=30)
     assert len(outcomes) == 6 and {status for status, _ in outcomes} == {503}
@@ -74,7 +76,7 @@ def test_cheap_queries_are_answered_while_runaways_fill_the_engines(robust_serve
 
 def test_a_request_that_finds_every_engine_busy_gets_503_with_retry_after_after_queue_timeout(one_engine_server):
     settle(one_engine_server, engines=1)
-    threads, outcomes = runaways(one_engine_server, clients=1, seconds=0.1)
+    threads, outcomes = runaways(one_engine_server, clients=1)
     time.sleep(0.5)  # the runaway has the only engine
     started = time.monotonic()
     response = post_query(one_engine_server, "ASK {}", timeout=30)
@@ -103,3 +105,21 @@ def test_the_engine_of_a_client_that_left_is_stopped_within_a_second(one_engine_
     assert time.monotonic() - left < 1.0 + 0.5  # within a second, and the time to notice it is gone
     settle(one_engine_server, engines=1)  # a fresh engine took its place
     assert post_query(one_engine_server, "ASK {}").json()["boolean"] is True
+
+
+def test_when_the_line_for_engines_is_full_a_request_gets_503_at_once_and_a_thread_is_left(robust_server):
+    """Four threads and two engines here: one runaway runs, one waits (the line's length, so that a
+    thread is left for a cheap query); a third finds the line full."""
+    settle(robust_server)
+    threads, _ = runaways(robust_server, clients=2)
+    time.sleep(1.0)  # one runs on the general engine, the other overran the short lane and waits
+    started = time.monotonic()
+    response = post_query(robust_server, RUNAWAY, timeout=30)
+    assert response.status_code == 503 and response.text.startswith("503 overloaded")
+    assert "Retry-After" in response.headers
+    assert time.monotonic() - started < 1.0  # not after queue_timeout or query_timeout
+    # A text of its own, so that an engine answers it, not the result cache.
+    assert post_query(robust_server, f"ASK {{ ?s ?p ?o }} # {time.time()}", timeout=30).json()["boolean"] is True
+    for thread in threads:
+        thread.join(timeout=30)
+    settle(robust_server)

@@ -33,9 +33,12 @@ class EmbeddedStore(Backend):
         if snapshots.primary(settings.data_dir) is None:
             raise StoreMissing(f"no store in {settings.data_dir}; run `reformkg build` first")
         snapshots.ensure(settings.data_dir)
+        # Of a web worker's threads, one per engine may be running a query and one is kept for a
+        # cheap query to reach the short lane; the rest may wait for an engine.
         executor = Executor(settings.data_dir, settings.query_workers, writable=bool(settings.update_token),
                             offline=not settings.federation_allow.split(), max_bytes=settings.max_engine_bytes,
-                            replica_bytes=settings.memory_replica_bytes, queue_seconds=settings.queue_timeout)
+                            replica_bytes=settings.memory_replica_bytes, queue_seconds=settings.queue_timeout,
+                            max_waiting=max(1, settings.threads - settings.query_workers - 1))
         return cls(settings, executor)
 
     def generation(self) -> str | None:

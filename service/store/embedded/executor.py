@@ -14,7 +14,9 @@ body's end, which every HTTP client reports as an incomplete answer rather than 
 
 Admission (issue 15): a request's deadline counts from when it asks for an engine, so waiting for one
 and running on it together never take longer than its timeout; a request that finds every engine
-busy waits at most `queue_seconds` (queue_timeout), then gets 503 with Retry-After. With two engines
+busy waits at most `queue_seconds` (queue_timeout), then gets 503 with Retry-After; so does one that
+finds `max_waiting` requests waiting already, at once, since each holds a web thread that a cheap
+query would need (`EmbeddedStore.open` leaves the short lane's query a thread). With two engines
 or more, one is the short lane: a job takes it only when every other engine is busy, and must have
 its answer within SHORT_SECONDS there, or the engine is killed and the job waits for another engine,
 its deadline unchanged; so a few runaways fill the other engines, not the queue of cheap queries. A
@@ -219,12 +221,15 @@ class Executor:
     (started now if `writable`, else on the first write), all off the network if `offline`, each
     allowed `max_bytes` of memory (0: no limit; see engine.py), query engines reading snapshots of up
     to `replica_bytes` on disk from a copy in memory; a request waits at most `queue_seconds` for an
-    engine (see the module docstring)."""
+    engine, and only while fewer than `max_waiting` others do (see the module docstring)."""
 
     def __init__(self, data_dir: Path, size: int, writable: bool = False, offline: bool = True,
-                 max_bytes: int = 0, replica_bytes: int = 0, queue_seconds: float = math.inf) -> None:
+                 max_bytes: int = 0, replica_bytes: int = 0, queue_seconds: float = math.inf,
+                 max_waiting: float = math.inf) -> None:
         self.data_dir, self.size, self.offline, self.max_bytes = data_dir, size, offline, max_bytes
-        self.replica_bytes, self.queue_seconds = replica_bytes, queue_seconds
+        self.replica_bytes, self.queue_seconds, self.max_waiting = replica_bytes, queue_seconds, max_waiting
+        self._waiting = 0
+        """Requests waiting for an engine now."""
         self._idle: list[Engine] = []
         """Idle engines of the general lane."""
         self._short: Engine | None = None
@@ -351,21 +356,30 @@ class Executor:
 
     def _take(self, until: float, short: bool, gone: Callable[[], bool]) -> Engine:
         """An idle engine of the general lane, else (with `short`) the short lane's, waiting until
-        `until` at most. Raises Overloaded after that, ClientGone when the client has left."""
+        `until` at most, if fewer than `max_waiting` requests wait already. Raises Overloaded when
+        none was free in time or the line is full, ClientGone when the client has left."""
         with self._free:
-            while True:
-                if self._idle:
-                    return self._idle.pop()
-                if short and self._short is not None:
-                    engine, self._short = self._short, None
-                    return engine
-                left = until - time.monotonic()
-                if left <= 0:
-                    raise Overloaded(f"all {self.size} query engines are busy; try again shortly",
-                                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-                self._free.wait(min(left, GONE_POLL_SECONDS))
-                if gone():
-                    raise ClientGone("the client closed the connection while its request waited for an engine")
+            waiting = False
+            try:
+                while True:
+                    if self._idle:
+                        return self._idle.pop()
+                    if short and self._short is not None:
+                        engine, self._short = self._short, None
+                        return engine
+                    left = until - time.monotonic()
+                    if left <= 0 or not waiting and self._waiting >= self.max_waiting:
+                        raise Overloaded(f"all {self.size} query engines are busy; try again shortly",
+                                         headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+                    if not waiting:
+                        waiting = True
+                        self._waiting += 1
+                    self._free.wait(min(left, GONE_POLL_SECONDS))
+                    if gone():
+                        raise ClientGone("the client closed the connection while its request waited for an engine")
+            finally:
+                if waiting:
+                    self._waiting -= 1
 
     def _release(self, engine: Engine) -> None:
         with self._free:
