@@ -13,7 +13,7 @@ from .conftest import BASE, REPORT, answer
 
 REFORM_2 = f"{REPORT}/reform/2"
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-GRAPHML_SCHEMA = ROOT / "tests" / "api" / "graphml.xsd"
+GRAPHML_SCHEMA = ROOT / "tests" / "api" / "schemas" / "graphml-1.1" / "graphml.xsd"  # the official one
 
 
 def graph(client, status: int = 200, **params) -> dict:
