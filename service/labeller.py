@@ -55,6 +55,10 @@ class Labeller:
             self.labels[iri].update(by_lang)
         # External terms the ontology declares and labels are documented on its page.
         self.documented = {iri for iri in terms if iri not in describe.CORE_LABELS and not here.path(iri)}
+        self.add(triples)
+
+    def add(self, triples: list[Triple]) -> None:
+        """Labels the page found after it began naming things (the facts of a source text)."""
         for t in triples:
             if t.predicate.value in _LABELS and isinstance(t.object, Literal) and isinstance(t.subject, NamedNode):
                 self.labels[t.subject.value].setdefault(t.object.language or "", t.object.value)

@@ -43,21 +43,32 @@ class Piece:
     marked: bool
     anchor: bool = False
     """The first marked piece: the page's `#mark` anchor."""
+    spans: tuple[int, ...] = ()
+    """The spans (indices into the `spans` given) that cover the piece, the shortest first."""
 
 
-def paragraphs(text: str, mark: tuple[int, int] | None = None) -> list[list[Piece]]:
-    """The text as paragraphs (one per line), each a list of pieces; the pieces inside `mark` are marked."""
+def paragraphs(text: str, mark: tuple[int, int] | None = None,
+               spans: list[tuple[int, int]] | tuple = ()) -> list[list[Piece]]:
+    """The text as paragraphs (one per line), each a list of pieces: cut wherever `mark` or one of the
+    `spans` (start, end) begins or ends, so that each piece is covered by the same spans throughout."""
+    cuts = sorted({c for a, b in ([mark] if mark else []) + list(spans) for c in (a, b)})
+    by_length = sorted(range(len(spans)), key=lambda i: (spans[i][1] - spans[i][0], i))
     result = []
     offset = 0
+    anchored = False
     for line in text.split("\n"):
         line_end = offset + len(line)
-        if mark and mark[0] < line_end and mark[1] > offset:
-            a, b = max(mark[0], offset) - offset, min(mark[1], line_end) - offset
-            pieces = [Piece(line[:a], False), Piece(line[a:b], True, anchor=mark[0] >= offset),
-                      Piece(line[b:], False)]
-            result.append([p for p in pieces if p.text])
-        elif line:
-            result.append([Piece(line, False)])
+        points = [offset, *(c for c in cuts if offset < c < line_end), line_end]
+        pieces = []
+        for a, b in zip(points, points[1:]):
+            if a == b:
+                continue
+            marked = bool(mark) and mark[0] <= a and b <= mark[1]
+            covering = tuple(i for i in by_length if spans[i][0] <= a and b <= spans[i][1])
+            pieces.append(Piece(text[a:b], marked, anchor=marked and not anchored, spans=covering))
+            anchored = anchored or marked
+        if pieces:
+            result.append(pieces)
         offset = line_end + 1
     return result
 

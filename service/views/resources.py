@@ -6,6 +6,7 @@ knows nothing about is a 404, as a page for browsers.
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from pyoxigraph import NamedNode, Triple
 
 from reformkg.ontology.vocab import DCTERMS, OA, RDF, RDFS, RKG, SKOS
 
-from .. import charts, context, cors, describe, i18n, page_cache, provenance, readable, representations
+from .. import annotations, charts, context, cors, describe, i18n, page_cache, provenance, readable, representations
 from ..errors import NotFound
 from ..i18n import language
 from ..labeller import Labeller, Row
@@ -118,13 +119,40 @@ def _indicator_chart(indicators: list[describe.Indicator], iri: str, lang: str) 
 
 
 def _text_page(iri: str, labeller: Labeller, text: str, alternates: list, rows: list[Row], spans: int) -> str:
-    """The source text view: the whole text, with `?mark=start-end` highlighted in place."""
+    """The source text view: the whole text with every fact read from it marked where it was read
+    (annotations.py), and `?mark=start-end` highlighted in place."""
     mark = provenance.parse_mark(request.args.get("mark"), len(text))
     title, subtitle = labeller.both(iri)
+    found, labels = annotations.spans(context.backend(), iri)
+    labeller.add(labels)
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for span in found:
+        for fact in span.facts:
+            kinds[_kind(fact, labeller)].add(fact.iri)
     return render_template(
         "text.html", iri=iri, title=title or labeller.name(iri), subtitle=subtitle, alternates=alternates,
-        paragraphs=provenance.paragraphs(text, mark), mark=mark, rows=rows, spans=spans,
+        paragraphs=provenance.paragraphs(text, mark, [(s.start, s.end) for s in found]), mark=mark, rows=rows,
+        spans=spans, facts=json.dumps([_span_json(s, labeller) for s in found], ensure_ascii=False).replace("</", "<\\/"),
+        kinds=sorted(((k, len(v)) for k, v in kinds.items()), key=lambda kv: -kv[1]),
+        fact_total=len({f.iri for s in found for f in s.facts}),
     )
+
+
+def _kind(fact: annotations.Fact, labeller: Labeller) -> str:
+    """What a fact is: a link (an rdf:Statement), else its most telling type, the ontology's own first."""
+    if fact.statement:
+        return labeller.t("Link", "关联")
+    return labeller.name(sorted(fact.types, key=lambda t: (not t.startswith(RKG.iri), t))[0])
+
+
+def _span_json(span: annotations.Span, labeller: Labeller) -> dict:
+    """A span and its facts as the text page's script shows them (static/js/annotations.js)."""
+    def named(iri: str) -> dict:
+        return {"name": labeller.name(iri), "href": labeller.href(iri)}
+
+    return {"start": span.start, "end": span.end, "href": labeller.href(span.iri), "facts": [
+        {**named(f.iri), "kind": _kind(f, labeller),
+         "statement": [named(part) for part in f.statement] if f.statement else None} for f in span.facts]}
 
 
 def not_found(iri: str, media_type: str) -> Response:

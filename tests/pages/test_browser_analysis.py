@@ -164,3 +164,29 @@ def test_a_class_list_pages_and_its_facets_narrow_it(page):
     counts = [int(n) for n in page.locator("table.browse tbody td.num").all_inner_texts()]
     assert counts == sorted(counts, reverse=True)
     screenshot(page, "agency-list")
+
+
+def test_the_annotated_text_marks_every_fact_and_a_click_leads_to_it(page):
+    page.goto("/report/cq-civil-affairs-2022/text?lang=en")
+    covered = page.evaluate("""() => {
+      const spans = JSON.parse(document.getElementById('fact-data').textContent);
+      const seen = new Set();
+      document.querySelectorAll('.text-body .fact').forEach(e => e.dataset.spans.split(' ').forEach(i => seen.add(+i)));
+      const facts = new Set();
+      seen.forEach(i => spans[i].facts.forEach(f => facts.add(f.href)));
+      return [seen.size, spans.length, facts.size];
+    }""")
+    total = int(page.locator("[data-facts-total]").inner_text())
+    assert covered == [covered[1], covered[1], total]
+    figure = page.locator(".text-body .fact", has_text="8.23万件次").last
+    figure.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("#fact-panel")
+    # The indicator itself, and the links read from the same words whose subject it is.
+    indicator = panel.locator('li:has(.badge:text-is("Indicator")) a[href="/report/cq-civil-affairs-2022/indicator/3"]')
+    assert indicator.count() == 1
+    assert panel.locator('a[href="/report/cq-civil-affairs-2022/indicator/3"]').count() > 1
+    screenshot(page, "annotated-text", full_page=False)
+    indicator.click()
+    page.wait_for_url("**/report/cq-civil-affairs-2022/indicator/3")
+    assert page.locator(".headline-value").inner_text() == "82,300 件次"

@@ -124,9 +124,11 @@ def test_provenance_is_the_source_sentence_with_the_span_highlighted(client):
 
 def test_the_text_view_highlights_the_span_in_context(client):
     html = client.get("/report/cq-civil-affairs-2022/text?mark=301-308").text
-    assert '<mark id="mark">8.23万件次</mark>' in html
+    # The mark holds the facts read from its words (marked in turn: test_annotated_text.py).
+    mark = re.search(r'<mark id="mark">(.*?)</mark>', html, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", mark) == "8.23万件次"
     assert html.count("<mark") == 1
-    assert "01持续深化社会救助体制改革" in html
+    assert "01持续深化社会救助体制改革" in re.sub(r"<[^>]+>", "", html)
 
 
 def test_the_text_view_ignores_a_mark_outside_the_text(client):
