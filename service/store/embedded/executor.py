@@ -12,19 +12,18 @@ answer holds its engine until the last chunk is read, so the deadline covers del
 answer the client has not taken by then is cut off, and the connection closes without the chunked
 body's end, which every HTTP client reports as an incomplete answer rather than a short one.
 
-Admission (issue 15): a request's deadline counts from when it asks for an engine, so waiting for one
-and running on it together never take longer than its timeout; a request that finds every engine
-busy waits at most `queue_seconds` (queue_timeout), then gets 503 with Retry-After; so does one that
-finds `max_waiting` requests waiting already, at once, since each holds a web thread that a cheap
-query would need (`EmbeddedStore.open` leaves the short lane's query a thread). With two engines
-or more, one is the short lane: a job takes it only when every other engine is busy, and must have
-its answer within SHORT_SECONDS there, or the engine is killed and the job waits for another engine,
-its deadline unchanged; so a few runaways fill the other engines, not the queue of cheap queries. A
-text that overran the short lane is remembered (LONG_TEXTS of them) and does not try it again, so a
-runaway sent over and over costs the short lane once. A request's deadline counts from when the web
-server had it whole (clients.arrived), so the time it waited for a web thread counts too. A
-client that closes its connection (clients.gone) stops its job within GONE_POLL_SECONDS: it stops
-waiting for an engine, and the engine running its job is killed.
+Admission (issue 15): a request's deadline counts from when the web server had it whole
+(clients.arrived), so waiting for a web thread, waiting for an engine and running on it together never
+take longer than its timeout; a request that finds every engine busy waits at most `queue_seconds`
+(queue_timeout), then gets 503 with Retry-After. With two engines or more, one is the short lane: a
+job takes it only when every other engine is busy, and must have its answer within SHORT_SECONDS
+there, or the engine is killed and the job waits for another engine, its deadline unchanged; so a few
+runaways fill the other engines, not the queue of cheap queries. A text that overran the short lane
+is remembered (LONG_TEXTS of them) and does not try it again, so a runaway sent over and over costs
+the short lane once; and at most `max_waiting` such long jobs wait for an engine, the others get 503
+at once, since each holds a web thread that a cheap query would need (`EmbeddedStore.open` leaves it
+one). A client that closes its connection (clients.watch) stops its job within GONE_POLL_SECONDS: it
+stops waiting for an engine, and the engine running its job is killed.
 """
 from __future__ import annotations
 
@@ -221,7 +220,7 @@ class Executor:
     (started now if `writable`, else on the first write), all off the network if `offline`, each
     allowed `max_bytes` of memory (0: no limit; see engine.py), query engines reading snapshots of up
     to `replica_bytes` on disk from a copy in memory; a request waits at most `queue_seconds` for an
-    engine, and only while fewer than `max_waiting` others do (see the module docstring)."""
+    engine, a long one only while fewer than `max_waiting` others do (see the module docstring)."""
 
     def __init__(self, data_dir: Path, size: int, writable: bool = False, offline: bool = True,
                  max_bytes: int = 0, replica_bytes: int = 0, queue_seconds: float = math.inf,
@@ -229,7 +228,7 @@ class Executor:
         self.data_dir, self.size, self.offline, self.max_bytes = data_dir, size, offline, max_bytes
         self.replica_bytes, self.queue_seconds, self.max_waiting = replica_bytes, queue_seconds, max_waiting
         self._waiting = 0
-        """Requests waiting for an engine now."""
+        """Jobs known to be long (they overran the short lane) waiting for an engine now."""
         self._idle: list[Engine] = []
         """Idle engines of the general lane."""
         self._short: Engine | None = None
@@ -356,8 +355,9 @@ class Executor:
 
     def _take(self, until: float, short: bool, gone: Callable[[], bool]) -> Engine:
         """An idle engine of the general lane, else (with `short`) the short lane's, waiting until
-        `until` at most, if fewer than `max_waiting` requests wait already. Raises Overloaded when
-        none was free in time or the line is full, ClientGone when the client has left."""
+        `until` at most; a job known to be long (not `short`) waits only if fewer than `max_waiting`
+        such jobs do already. Raises Overloaded when none was free in time or that line is full,
+        ClientGone when the client has left."""
         with self._free:
             waiting = False
             try:
@@ -368,10 +368,10 @@ class Executor:
                         engine, self._short = self._short, None
                         return engine
                     left = until - time.monotonic()
-                    if left <= 0 or not waiting and self._waiting >= self.max_waiting:
+                    if left <= 0 or not (short or waiting) and self._waiting >= self.max_waiting:
                         raise Overloaded(f"all {self.size} query engines are busy; try again shortly",
                                          headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-                    if not waiting:
+                    if not (short or waiting):
                         waiting = True
                         self._waiting += 1
                     self._free.wait(min(left, GONE_POLL_SECONDS))
