@@ -36,8 +36,8 @@ def run_load(settings: Settings, files: Sequence[Path], fmt: str | None, graph: 
     for src in sources:
         where = "its own graphs" if src.graph is None else getattr(src.graph, "value", "the default graph")
         click.echo(f"  {src.path} → {where}")
-    click.echo(f"loaded {done.files} file(s), {done.bytes / 1e6:,.1f} MB, in {done.seconds:.1f} s; the store holds "
-               f"{done.quads:,} quads (snapshot {done.generation})")
+    click.echo(f"loaded {done.files} file(s), {done.bytes / 1e6:,.1f} MB, in {done.seconds:.1f} s "
+               f"({done.bytes / 1e6 / max(done.seconds, 1e-9):,.1f} MB/s), published as snapshot {done.generation}")
 
 
 @contextmanager

@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -343,7 +344,7 @@ class Writer:
         created = graph is not None and not store.contains_named_graph(target)
         self.store = store = None  # the stage is made from the primary's files, closed
         try:
-            with load.staged(self.data_dir) as stage:
+            with _data_limit_lifted(), load.staged(self.data_dir) as stage:
                 if job["op"] == "put":
                     load.clear(stage, target)
                 for data, media_type in job["payloads"]:
@@ -379,6 +380,19 @@ class Writer:
         if graph is not None and not store.contains_named_graph(NamedNode(graph)):
             raise errors.NotFound(f"there is no graph <{graph}> in this store")
         _apply(store, "DROP DEFAULT" if graph is None else f"DROP GRAPH {NamedNode(graph)}")
+
+
+@contextmanager
+def _data_limit_lifted() -> Iterator[None]:
+    """max_engine_bytes stops runaway queries; a bulk load's memory is bounded by the loader's own
+    batches, whatever the body, and it reserves far more address space than it touches (a malloc arena
+    per loader thread), which RLIMIT_DATA counts: under 2 GiB it failed to load 2 M triples."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    resource.setrlimit(resource.RLIMIT_DATA, (hard, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
 def _apply(store: Store, text: str, base_iri: str | None = None) -> None:
@@ -484,7 +498,9 @@ def main(argv: list[str]) -> None:
     if int(max_bytes):
         # Thread stacks are private mappings and count too, so the job's stack is added to the limit.
         limit = int(max_bytes) + STACK_BYTES
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+        # The writer may lift it for a bulk load (Writer._load); a query engine never.
+        hard = resource.getrlimit(resource.RLIMIT_DATA)[1] if role == "write" else limit
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
     threading.stack_size(STACK_BYTES)
     serve(role, Path(data_dir), Connection(int(fd)), offline, int(replica_bytes))
 

@@ -83,8 +83,6 @@ def source(path: Path, format: str | None = None, graph: str | None = None) -> S
 class Loaded:
     files: int
     bytes: int
-    quads: int
-    """Quads in the store after the load."""
     seconds: float
     generation: str
 
@@ -142,9 +140,8 @@ def load(data_dir: Path, sources: Sequence[Source], *, replace: bool = False,
                     raise LoadError(f"{src.path} is not valid {src.format.name}: {exc}") from exc
                 except OSError as exc:
                     raise LoadError(f"{src.path} could not be loaded: {exc}") from exc
-            quads = len(store)
         generation = snapshots.generation(data_dir) or ""
-    return Loaded(len(sources), sum(s.size for s in sources), quads, time.monotonic() - started, generation)
+    return Loaded(len(sources), sum(s.size for s in sources), time.monotonic() - started, generation)
 
 
 def _base(src: Source) -> str:
