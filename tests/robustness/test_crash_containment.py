@@ -20,8 +20,12 @@ from pathlib import Path
 
 import pytest
 
+from reformkg.service.errors import EngineFailure
+from reformkg.service.store.embedded.executor import Executor
+
+from ..service.conftest import sample_nquads
 from ..service.test_server import process_tree, query_engines
-from .conftest import ITEM_1, assert_clear, open_fds, post_query, settle
+from .conftest import ITEM_1, assert_clear, make_data_dir, open_fds, post_query, settle
 
 pytestmark = pytest.mark.embedded_only
 
@@ -120,3 +124,19 @@ def test_a_burst_of_crashing_queries_leaves_the_server_as_it_was(robust_server):
     assert len(after) == len(tree)  # no engine left over, none missing
     assert open_fds(after) <= fds + 4  # a client connection or two the server has yet to close
     assert post_query(robust_server, ITEM_1).json()["results"]["bindings"][0]["o"]["value"] == "1"
+
+
+def test_an_engine_that_cannot_start_a_job_hands_it_back_and_a_fresh_one_is_tried(tmp_path):
+    """An engine allowed 1 byte more than a job's stack cannot start the job's thread (as one whose
+    heap earlier jobs left in pieces can't): it says so and leaves, and the job goes to a fresh engine;
+    here that one cannot either, so the request fails, and neither engine is left behind."""
+    executor = Executor(make_data_dir(tmp_path / "data", sample_nquads()), 1, max_bytes=1)
+    try:
+        before = executor.pids()
+        with pytest.raises(EngineFailure, match="the query engines cannot start"):
+            executor.value({"op": "count"}, 10, "unused")
+        after = executor.pids()
+        assert len(after) == 1 and not set(before) & set(after)
+        assert all(not Path(f"/proc/{pid}").exists() for pid in before)
+    finally:
+        executor.close()

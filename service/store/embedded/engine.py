@@ -10,6 +10,8 @@ runs here (see executor.py). Started as `python -m reformkg.service.store.embedd
                    ("value", obj)                                            a small answer, or terms
                    ("committed",), ("value", obj)                            a write
                    ("error", ServiceError subclass name, message)            at any point
+                   ("unstarted",)                                            the job did not start;
+                                                                             the engine exits
 
 A query engine ("query" role) reads a pinned snapshot, opened read-only, and re-pins when `snapshot`
 changes; the writer ("write" role) opens the primary store under write.lock for one job at a time.
@@ -469,7 +471,14 @@ def serve(role: str, data_dir: Path, conn: Connection, offline: bool, replica_by
             return
         out = _Channel(conn, job.get("max_bytes", 0))
         thread = threading.Thread(target=_run_job, args=(engine, job, out), name=f"job-{job.get('op')}")
-        thread.start()
+        try:
+            thread.start()
+        except RuntimeError:
+            # No room for the job's stack under RLIMIT_DATA, after earlier jobs left the heap in pieces:
+            # the web process gives the job to a fresh engine, and this one leaves.
+            log.error("cannot start a job's thread; leaving so that a fresh engine takes the job")
+            conn.send(("unstarted",))
+            return
         thread.join()
 
 

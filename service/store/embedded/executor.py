@@ -17,8 +17,10 @@ Admission (issue 15): a request's deadline counts from when the web server had i
 take longer than its timeout; a request that finds every engine busy waits at most `queue_seconds`
 (queue_timeout), then gets 503 with Retry-After. With two engines or more, one is the short lane: a
 job takes it only when every other engine is busy, and must have its answer within SHORT_SECONDS
-there, or the engine is killed and the job waits for another engine, its deadline unchanged; so a few
-runaways fill the other engines, not the queue of cheap queries. A text that overran the short lane
+there. Past that, the engine and its job move to the general lane and a fresh engine takes the short
+lane (one engine more until the general lane frees one, which is then stopped); while there is one
+more already, the engine is killed instead and the job waits for another, its deadline unchanged. So
+a few runaways fill the other engines, not the queue of cheap queries. A text that overran the short lane
 is remembered (LONG_TEXTS of them) and does not try it again, so a runaway sent over and over costs
 the short lane once; and at most `max_waiting` such long jobs wait for an engine, the others get 503
 at once, since each holds a web thread that a cheap query would need (`EmbeddedStore.open` leaves it
@@ -149,6 +151,9 @@ class _Run:
         if message[0] == "error":
             self.finish()
             raise _error(message[1], message[2])
+        if message[0] == "unstarted":  # a write (Executor._run gives a query to another engine)
+            self.abandon()
+            raise EngineFailure("the writer could not start the write, and nothing was changed; try again")
         return message
 
     def value(self) -> Any:
@@ -227,6 +232,9 @@ class Executor:
                  max_waiting: float = math.inf) -> None:
         self.data_dir, self.size, self.offline, self.max_bytes = data_dir, size, offline, max_bytes
         self.replica_bytes, self.queue_seconds, self.max_waiting = replica_bytes, queue_seconds, max_waiting
+        self._extra = 0
+        """Engines above `size`: 1 after the short lane's engine has moved to the general lane with a
+        long job, until the general lane frees one."""
         self._waiting = 0
         """Jobs known to be long (they overran the short lane) waiting for an engine now."""
         self._idle: list[Engine] = []
@@ -327,31 +335,55 @@ class Executor:
                     raise EngineFailure("the query engines cannot start; see the server log") from None
                 failed = True
                 continue
-            if engine is not self._short_lane:
-                return _Run(engine, deadline, timeout_message, self._release, self._replace, gone)
-            run = _Run(engine, min(deadline, time.monotonic() + SHORT_SECONDS), timeout_message, self._release,
-                       self._replace, gone)
+            budget = min(deadline, time.monotonic() + SHORT_SECONDS) if engine is self._short_lane else deadline
+            run = _Run(engine, budget, timeout_message, self._release, self._replace, gone)
             try:
-                first = engine.receive(run.deadline, gone)
+                first = engine.receive(budget, gone)
             except (EOFError, OSError):
                 run.deadline = deadline  # the job killed its engine: _Run.next finds it dead and says so
                 return run
             except ClientGone:
                 run.abandon()
                 raise
+            if first == ("unstarted",):
+                log.error("engine %s could not start the job; starting another", engine.pid)
+                self._replace(engine)
+                if failed:
+                    raise EngineFailure("the query engines cannot start; see the server log")
+                failed = True
+                continue
             if first is not None or time.monotonic() >= deadline:
                 run.deadline, run.first = deadline, first
                 return run
-            log.info("engine %s killed: a job ran past %g s on the short lane; it waits for another engine",
-                     engine.pid, SHORT_SECONDS)
-            run.abandon()
-            short = False
             if text is not None:
                 with self._free:
                     self._long[text] = None
                     self._long.move_to_end(text)
                     if len(self._long) > LONG_TEXTS:
                         self._long.popitem(last=False)
+            if self._promote(engine):
+                log.info("a job ran past %g s on the short lane: engine %s keeps it, another takes the lane",
+                         SHORT_SECONDS, engine.pid)
+                run.deadline = deadline
+                return run
+            log.info("engine %s killed: a job ran past %g s on the short lane; it waits for another engine",
+                     engine.pid, SHORT_SECONDS)
+            run.abandon()
+            short = False
+
+    def _promote(self, engine: Engine) -> bool:
+        """Move the short lane's engine, busy with a long job, to the general lane, and start another
+        for the short lane: one engine more than `size` until the general lane next frees one, which
+        is then stopped (`_release`). False while there is one more already."""
+        with self._free:
+            if self._extra or self._closed or engine is not self._short_lane:
+                return False
+            self._extra = 1
+        fresh = self._spawn("query")
+        with self._free:
+            self._short_lane = fresh
+        self._release(fresh)
+        return True
 
     def _take(self, until: float, short: bool, gone: Callable[[], bool]) -> Engine:
         """An idle engine of the general lane, else (with `short`) the short lane's, waiting until
@@ -382,12 +414,18 @@ class Executor:
                     self._waiting -= 1
 
     def _release(self, engine: Engine) -> None:
+        """An engine is idle: back to its lane, or stopped when the general lane has one too many."""
         with self._free:
-            if engine is self._short_lane:
+            surplus = engine is not self._short_lane and self._extra > 0
+            if surplus:
+                self._extra -= 1
+            elif engine is self._short_lane:
                 self._short = engine
             else:
                 self._idle.append(engine)
             self._free.notify_all()
+        if surplus:
+            self._discard(engine)
 
     def _spawn(self, role: str) -> Engine:
         engine = Engine(role, self.data_dir, self.offline, self.max_bytes, self.replica_bytes)
@@ -402,8 +440,12 @@ class Executor:
 
     def _replace(self, engine: Engine) -> None:
         self._discard(engine)
-        if self._closed:
-            return
+        with self._free:
+            if self._closed:
+                return
+            if engine is not self._short_lane and self._extra > 0:
+                self._extra -= 1  # the general lane had one too many
+                return
         fresh = self._spawn("query")
         with self._free:
             if engine is self._short_lane:
