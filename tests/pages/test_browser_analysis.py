@@ -131,7 +131,8 @@ def test_result_iris_under_the_base_link_to_this_servers_pages(page):
 
 
 def test_swagger_shows_an_optional_example_without_filling_it_in(page):
-    page.goto("/api/docs#/indicators/query_indicators")
+    page.goto("/api/docs")
+    page.locator(".opblock-summary-path[data-path='/api/queries/indicators']").click()
     block = page.locator(".opblock.is-open")
     block.wait_for(timeout=15_000)
     unit = block.locator('tr[data-param-name="unit"]')

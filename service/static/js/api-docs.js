@@ -28,12 +28,17 @@
   window.ui = SwaggerUIBundle({
     url: root.getAttribute("data-spec-url"),
     domNode: root,
-    deepLinking: true,
+    // Deep links put an <a> inside each operation's button (axe nested-interactive): off.
+    deepLinking: false,
     validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
     tryItOutEnabled: true,
     displayRequestDuration: true,
-    onComplete: function () { examplesAsText(window.ui); },
+    onComplete: function () {
+      examplesAsText(window.ui);
+      var servers = document.getElementById("servers");
+      if (servers) servers.setAttribute("aria-label", "Server");
+    },
   });
 })();

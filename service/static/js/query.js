@@ -43,12 +43,21 @@
   }
   // Result IRIs minted under this service's base open its own pages, not the base's host.
   var root = document.getElementById("yasgui");
+  // YASGUI leaves its editor and endpoint box unnamed, and CodeMirror's scroller unreachable by Tab.
+  function named() {
+    root.querySelectorAll(".yasqe textarea:not([aria-label])").forEach(function (e) { e.setAttribute("aria-label", "SPARQL"); });
+    root.querySelectorAll("input.autocomplete:not([aria-label])").forEach(function (e) { e.setAttribute("aria-label", "Endpoint"); });
+    root.querySelectorAll(".tab input:not([aria-label])").forEach(function (e) { e.setAttribute("aria-label", "Tab name"); });
+    root.querySelectorAll(".CodeMirror-scroll:not([tabindex='0'])").forEach(function (e) { e.setAttribute("tabindex", "0"); });
+  }
+
   function localLinks() {
     root.querySelectorAll('.yasr a[href^="' + config.base + '"]').forEach(function (a) {
       a.setAttribute("href", "/" + a.getAttribute("href").slice(config.base.length));
     });
   }
-  new MutationObserver(localLinks).observe(root, { childList: true, subtree: true });
+  new MutationObserver(function () { localLinks(); named(); }).observe(root, { childList: true, subtree: true });
+  named();
 
   window.reformkgYasgui = yasgui;
 })();
