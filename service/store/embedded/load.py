@@ -75,7 +75,10 @@ def source(path: Path, format: str | None = None, graph: str | None = None) -> S
         if graph is not None:
             raise LoadError(f"{path}: a {fmt.name} file names its own graphs; --graph is for files of triples")
         return Source(path, fmt, None, compressed)
-    target = file_graph(path) if graph is None else (DefaultGraph() if graph == "default" else NamedNode(graph))
+    try:
+        target = file_graph(path) if graph is None else (DefaultGraph() if graph == "default" else NamedNode(graph))
+    except ValueError as exc:
+        raise LoadError(f"--graph {graph!r} is not an absolute IRI: {exc}") from exc
     return Source(path, fmt, target, compressed)
 
 
