@@ -135,8 +135,9 @@ class BoundedThreadWorker(ThreadWorker):
         self.deadlines = _Deadlines(self.client_timeout)
         self.arriving: dict[TConn, _Arrival] = {}
         """The waiting room, in the order of the deadlines (all are client_timeout from arriving)."""
-        self.arrived: dict[TConn, tuple[bytes, float, float]] = {}
-        """Connections handed to a thread with what they sent, their deadline and when it was whole."""
+        self.arrived: dict[TConn, tuple[bytes, float | None, float]] = {}
+        """Connections handed to a thread with what they sent, the deadline for the rest of it (None
+        when all of it came), and when it was handed over."""
         self.taken: dict[socket.socket, float] = {}
         """The sockets whose request a thread is handling, and when that request was whole."""
         super().init_process()
@@ -179,7 +180,8 @@ class BoundedThreadWorker(ThreadWorker):
         if not data or arrival.whole(waiting.data):
             self.poller.unregister(sock)
             del self.arriving[conn]
-            self.arrived[conn] = (arrival.encode_target(bytes(waiting.data)), waiting.due, time.monotonic())
+            rest = waiting.due if len(waiting.data) > arrival.READ_AHEAD else None
+            self.arrived[conn] = (arrival.encode_target(bytes(waiting.data)), rest, time.monotonic())
             conn.data_ready = True
             super().enqueue_req(conn)
 
@@ -216,12 +218,14 @@ class BoundedThreadWorker(ThreadWorker):
     def handle(self, conn: TConn):
         sock = conn.sock
         now = time.monotonic()
-        early, due, whole = self.arrived.pop(conn, (b"", now + self.client_timeout, now))
+        early, due, whole = self.arrived.pop(conn, (b"", None, now))
         if early:
             sock.setblocking(True)
             conn.init()
             conn.parser.unreader.unread(early)
-        self.deadlines.arm(sock, due)
+        # A request that came whole met its deadline, however long it then waited for this thread:
+        # what is left to read (nothing, or a body after 100-continue) gets client_timeout from now.
+        self.deadlines.arm(sock, now + self.client_timeout if due is None else due)
         self.taken[sock] = whole
         try:
             return super().handle(conn)
