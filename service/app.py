@@ -16,10 +16,10 @@ log = logging.getLogger("reformkg")
 
 def blueprints() -> list[Blueprint]:
     """Every public surface, one blueprint each; add a surface here."""
-    from .views import api, browse, dashboard, dataset, explore, gsp, health, pages, resources, sparql
+    from .views import api, browse, dashboard, dataset, explore, gsp, health, pages, resources, search_page, sparql
 
     return [sparql.bp, gsp.bp, health.bp, pages.bp, dataset.bp, api.bp, explore.bp, dashboard.bp, browse.bp,
-            resources.bp]
+            search_page.bp, resources.bp]
 
 
 def create_app(settings: Settings, backend: Backend | None = None) -> Flask:

@@ -70,6 +70,13 @@ class Labeller:
         path = self.site.path(iri)
         return path.rsplit("/", 1)[-1] if path else prefixed(iri)
 
+    def kind(self, types: list[str], link: bool) -> str:
+        """What a fact read from a text is called: a link (an rdf:Statement), else its most telling type,
+        the ontology's own before the vocabularies it reuses."""
+        if link:
+            return self.t("Link", "关联")
+        return self.name(sorted(types, key=lambda t: (not t.startswith(ONTOLOGY), t))[0])
+
     def missing(self, iri: str) -> bool:
         """Whether the resource is named, but not in the page's language (the page says so)."""
         labels = self.labels.get(iri, {})

@@ -128,7 +128,7 @@ def _text_page(iri: str, labeller: Labeller, text: str, alternates: list, rows: 
     kinds: dict[str, set[str]] = defaultdict(set)
     for span in found:
         for fact in span.facts:
-            kinds[_kind(fact, labeller)].add(fact.iri)
+            kinds[labeller.kind(fact.types, bool(fact.statement))].add(fact.iri)
     return render_template(
         "text.html", iri=iri, title=title or labeller.name(iri), subtitle=subtitle, alternates=alternates,
         paragraphs=provenance.paragraphs(text, mark, [(s.start, s.end) for s in found]), mark=mark, rows=rows,
@@ -138,20 +138,13 @@ def _text_page(iri: str, labeller: Labeller, text: str, alternates: list, rows: 
     )
 
 
-def _kind(fact: annotations.Fact, labeller: Labeller) -> str:
-    """What a fact is: a link (an rdf:Statement), else its most telling type, the ontology's own first."""
-    if fact.statement:
-        return labeller.t("Link", "关联")
-    return labeller.name(sorted(fact.types, key=lambda t: (not t.startswith(RKG.iri), t))[0])
-
-
 def _span_json(span: annotations.Span, labeller: Labeller) -> dict:
     """A span and its facts as the text page's script shows them (static/js/annotations.js)."""
     def named(iri: str) -> dict:
         return {"name": labeller.name(iri), "href": labeller.href(iri)}
 
     return {"start": span.start, "end": span.end, "href": labeller.href(span.iri), "facts": [
-        {**named(f.iri), "kind": _kind(f, labeller),
+        {**named(f.iri), "kind": labeller.kind(f.types, bool(f.statement)),
          "statement": [named(part) for part in f.statement] if f.statement else None} for f in span.facts]}
 
 

@@ -39,6 +39,7 @@ PAGES = [
     ("/api/docs", ".opblock"),
     ("/ontology", "section#Reform"),
     ("/dataset", "h1"),
+    ("/search?q=养老", ".text-hit"),
     ("/no/such/page", "h1"),
 ]
 

@@ -191,3 +191,20 @@ def test_the_annotated_text_marks_every_fact_and_a_click_leads_to_it(page):
     indicator.click()
     page.wait_for_url("**/report/cq-civil-affairs-2022/indicator/3")
     assert page.locator(".headline-value").inner_text() == "82,300 件次"
+
+
+def test_a_search_from_any_page_leads_to_its_fact(page):
+    page.goto("/report/cq-civil-affairs-2022/reform/3?lang=en")
+    page.locator("#site-search").fill("110余万")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=**")
+    hit = page.locator(".text-hit")
+    assert hit.count() == 1 and hit.locator("mark").inner_text() == "110余万"
+    screenshot(page, "search-110")
+    hit.locator("a.fact-link").click()
+    page.wait_for_url("**/report/cq-civil-affairs-2022/indicator/2")
+    assert page.locator(".provenance blockquote mark").inner_text() == "110余万"
+    page.go_back()
+    page.locator(".text-hit a.in-text").click()
+    page.wait_for_url("**/text?mark=**")
+    assert page.locator(".text-body mark#mark").inner_text() == "110余万"
