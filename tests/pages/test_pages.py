@@ -220,3 +220,11 @@ def test_other_endpoint_requests_are_left_to_the_endpoint(app, path, accept):
 def test_landing_page_links_the_reports_full_text(client):
     assert 'href="/report/cq-civil-affairs-2022/text"' in client.get("/").text
     assert client.get("/report/cq-civil-affairs-2022/text").status_code == 200
+
+
+def test_the_readme_shows_the_dashboard_a_reform_chart_and_the_annotated_text():
+    readme = (STATIC.parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in ("dashboard", "reform-chart", "annotated-text"):
+        assert f"(docs/screenshots/{name}.png)" in readme
+        image = STATIC.parent.parent / "docs" / "screenshots" / f"{name}.png"
+        assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
