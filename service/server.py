@@ -162,34 +162,46 @@ class BoundedThreadWorker(ThreadWorker):
             return
         conn.sock.setblocking(False)
         self.arriving[conn] = _Arrival(bytearray(), time.monotonic() + self.client_timeout)
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+        # A kept-alive connection comes here readable, and its request is usually whole already:
+        # read it now rather than after another round of the poller.
+        if not self._read(conn):
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
 
     def _on_readable(self, conn: TConn, sock: socket.socket) -> None:
+        self._read(conn, registered=True)
+
+    def _read(self, conn: TConn, registered: bool = False) -> bool:
+        """Read what the client has sent; True once the connection has left the waiting room (its
+        request is whole, or it has closed)."""
         waiting = self.arriving[conn]
         try:
-            data = sock.recv(arrival.READ_AHEAD)
+            data = conn.sock.recv(arrival.READ_AHEAD)
         except BlockingIOError:
-            return
+            return False
         except OSError:
             data = b""
         if not data and not waiting.data:
             self._drop(conn)
-            return
+            return True
         waiting.data += data
         # At the end of what the client sends (it may still read), the parser says what is missing.
-        if not data or arrival.whole(waiting.data):
-            self.poller.unregister(sock)
-            del self.arriving[conn]
-            rest = waiting.due if len(waiting.data) > arrival.READ_AHEAD else None
-            self.arrived[conn] = (arrival.encode_target(bytes(waiting.data)), rest, time.monotonic())
-            conn.data_ready = True
-            super().enqueue_req(conn)
+        if data and not arrival.whole(waiting.data):
+            return False
+        if registered:
+            self.poller.unregister(conn.sock)
+        del self.arriving[conn]
+        rest = waiting.due if len(waiting.data) > arrival.READ_AHEAD else None
+        self.arrived[conn] = (arrival.encode_target(bytes(waiting.data)), rest, time.monotonic())
+        conn.data_ready = True
+        super().enqueue_req(conn)
+        return True
 
     def _drop(self, conn: TConn, farewell: bytes = b"") -> None:
         """Close a connection in the waiting room, after `farewell` if the socket takes it at once."""
         del self.arriving[conn]
         try:
-            self.poller.unregister(conn.sock)
+            if conn.sock in self.poller.get_map():
+                self.poller.unregister(conn.sock)
             if farewell:
                 conn.sock.send(farewell)
         except (OSError, KeyError, ValueError):
