@@ -36,12 +36,13 @@ from reformkg.service.settings import Settings
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 BASE = "https://w3id.org/reformkg/"
-# Resource pages: a reform, an indicator, an agency and a target group (the last two much linked to).
+# Resource pages: a reform, an indicator, an agency and a target group (the last two much linked to:
+# generate.py copies the report, and every copy names the same bureau and older people).
 RESOURCES = {
     "page:reform": f"{BASE}report/beijing-civil-affairs-2022/reform/1",
     "page:indicator": f"{BASE}report/beijing-civil-affairs-2022/indicator/1",
-    "page:agency": f"{BASE}agency/beijing-civil-affairs",
-    "page:target-group": f"{BASE}target-group/older-people",
+    "page:agency": f"{BASE}agency/cq-civil-affairs",
+    "page:target-group": f"{BASE}target-group/elderly-people",
 }
 
 
