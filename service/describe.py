@@ -187,6 +187,44 @@ def evidence(backend: Backend, iri: str, *, is_span: bool = False) -> list[Evide
     ]
 
 
+SECTION = _PREFIXES + """SELECT ?source ?text (MIN(?start) AS ?a) (MAX(?end) AS ?b) WHERE {
+  ?x (rkg:reform|^rkg:hasMeasure)? ?doc ; rkg:evidence ?span .
+  ?span oa:hasSource ?source ; oa:hasSelector ?position . ?position oa:start ?start ; oa:end ?end .
+  ?source rdf:value ?text .
+} GROUP BY ?source ?text"""
+
+ROLES = _PREFIXES + """PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT DISTINCT ?thing ?role WHERE {
+  ?thing prov:qualifiedAssociation ?association . ?association prov:agent ?doc ; prov:hadRole ?role .
+} ORDER BY ?thing ?role"""
+
+AGENCY_INDICATORS = "{ ?i rkg:reform/<http://www.w3.org/ns/prov#wasAssociatedWith> ?doc } UNION { ?i rkg:agency ?doc }"
+"""The indicators of an agency's page: those of the reforms it is associated with, and those naming it."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """The passage of the text a reform was read from: its heading to the end of its last measure."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+
+
+def section(backend: Backend, iri: str) -> Section | None:
+    rows = [r for r in select(backend, SECTION, {"doc": iri_term(iri)}) if "a" in r]
+    if len(rows) != 1:
+        return None
+    row = rows[0]
+    return Section(row["source"].value, int(row["a"].value), int(row["b"].value), row["text"].value)
+
+
+def roles(backend: Backend, iri: str) -> list[tuple[str, str]]:
+    """(what, role) for each thing an agent is associated with through a qualified association."""
+    return [(row["thing"].value, row["role"].value) for row in select(backend, ROLES, {"doc": iri_term(iri)})]
+
+
 @dataclass(frozen=True)
 class Indicator:
     iri: str

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, render_template, request
 from pyoxigraph import NamedNode, Triple
 
-from reformkg.ontology.vocab import DCTERMS, OA, RDF, RDFS, RKG, SKOS
+from reformkg.ontology.vocab import DCTERMS, OA, ORG, RDF, RDFS, RKG, SKOS
 
 from .. import annotations, charts, context, cors, describe, i18n, page_cache, provenance, readable, representations
 from ..errors import NotFound
@@ -69,7 +69,9 @@ def description(iri: str) -> list[Triple]:
     backend = context.backend()
     triples = describe.describe(backend, iri)
     if iri in backend.named_graphs():
-        return describe.describe_graph(backend, iri, context.site().iri("dataset"), triples)
+        # describe_graph adds the VoID triples the metadata graph may already state: each once.
+        described = describe.describe_graph(backend, iri, context.site().iri("dataset"), triples)
+        return list({str(t): t for t in described}.values())
     return triples
 
 
@@ -85,14 +87,30 @@ def page(iri: str, alternates: list) -> str:
     own = [t for t in triples if t.subject.value == iri]
     types = [t.object.value for t in own if t.predicate.value == RDF.type.value]
     is_span = OA.SpecificResource.value in types
-    indicators = describe.indicators(backend, iri, is_indicator=RKG.Indicator.value in types)
+    is_agency = ORG.Organization.value in types
+    if is_agency:
+        indicators = describe.matching_indicators(backend, describe.AGENCY_INDICATORS, {"doc": f"<{iri}>"},
+                                                  order="?report ?start ?i", limit=describe.INCOMING_LIMIT, offset=0)
+    else:
+        indicators = describe.indicators(backend, iri, is_indicator=RKG.Indicator.value in types)
     evidence = describe.evidence(backend, iri, is_span=is_span)
+    section = describe.section(backend, iri) if RKG.Reform.value in types else None
+    if section is not None:  # the whole section holds the heading the reform was read from
+        evidence = [e for e in evidence if not (section.start <= e.start and e.end <= section.end)]
+    associated = describe.roles(backend, iri)
+    roles = [(labeller.link(thing), labeller.name(role)) for thing, role in associated]
     literals, links = _rows(labeller, triples, iri, _HEADING | {RDF.value.value})
     hashes = sorted({t.subject.value for t in triples if t.subject.value.startswith(iri + "#")})
     sections = [Section(h.split("#", 1)[1], labeller.name(h), [r for group in _rows(labeller, triples, h, set())
                                                              for r in group]) for h in hashes]
-    incoming = _incoming(labeller, triples, iri, {i.iri for i in indicators} | set(hashes))
+    # What the page already lists as its own links is not repeated among the links into it.
+    linked = {t.object.value for t in own if isinstance(t.object, NamedNode)} | {thing for thing, _ in associated}
+    incoming = _incoming(labeller, triples, iri, {i.iri for i in indicators} | set(hashes) | linked)
     title, subtitle = labeller.both(iri)
+    if is_span and evidence and not title:  # a span is named by its words, not by its offsets
+        title = f"“{evidence[0].exact}”"
+        subtitle = labeller.t(f"characters {evidence[0].start}–{evidence[0].end} of the text",
+                              f"原文第 {evidence[0].start}–{evidence[0].end} 个字符")
     abstract = [t.object for t in own if t.predicate.value == DCTERMS.abstract.value]
     text = next((t.object.value for t in own if t.predicate.value == RDF.value.value), None)
     if RKG.SourceText.value in types and text is not None:
@@ -105,7 +123,8 @@ def page(iri: str, alternates: list) -> str:
         types=[labeller.value(NamedNode(t)) for t in types], abstract=abstract,
         literals=literals, links=links, sections=sections, incoming=incoming,
         incoming_total=describe.incoming_count(backend, iri), incoming_limit=describe.INCOMING_LIMIT,
-        indicators=indicators, quantity=readable.quantity, indicator_chart=_indicator_chart(indicators, iri, lang), evidence=evidence, passage=provenance.sentence,
+        indicators=indicators, quantity=readable.quantity, indicator_chart=_indicator_chart(indicators, iri, lang),
+        evidence=evidence, passage=provenance.sentence, section=section, roles=roles,
         site=here, labeller=labeller, alternates=alternates, named_graph=iri in backend.named_graphs(),
     )
 
