@@ -208,3 +208,14 @@ def test_a_search_from_any_page_leads_to_its_fact(page):
     page.locator(".text-hit a.in-text").click()
     page.wait_for_url("**/text?mark=**")
     assert page.locator(".text-body mark#mark").inner_text() == "110余万"
+
+
+def test_the_query_results_show_every_column_heading_whole(page):
+    panel = run_example(page, "reforms-and-measures")
+    panel.locator(".yasr table.dataTable tbody tr").first.wait_for(timeout=15_000)
+    clipped = panel.locator(".yasr table.dataTable thead th").evaluate_all("""ths => ths.filter(th => {
+      const title = th.querySelector('.dt-column-title').getBoundingClientRect(), cell = th.getBoundingClientRect();
+      return title.left < cell.left - 0.5 || title.right > cell.right + 0.5;
+    }).map(th => th.innerText)""")
+    assert clipped == []
+    assert "measure_number" in panel.locator(".yasr table.dataTable thead").inner_text()
