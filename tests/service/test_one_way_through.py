@@ -41,7 +41,10 @@ class ThreadEngine:
 
     def stream(self, job: dict, timeout: float, timeout_message: str, buffer_bytes: int) -> Answer:
         self.conn.send(job)
-        _, form, media_type = self.conn.recv()
+        first = self.conn.recv()
+        if first[0] == "whole":
+            return Answer(first[1], first[2], [first[3]], len(first[3]))
+        _, form, media_type = first
         chunks = []
         while (message := self.conn.recv())[0] == "chunk":
             chunks.append(message[1])

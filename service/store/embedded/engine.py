@@ -6,7 +6,9 @@ runs here (see executor.py). Started as `python -m reformkg.service.store.embedd
 
     web → engine   a job, a dict: {"op": "query", ...}
     engine → web   ("ready", pid, offline) once, then for each job:
-                   ("head", form, media_type), ("chunk", bytes)…, ("end",)    a streamed answer
+                   ("whole", form, media_type, bytes)                       a query's answer that
+                                                                             fits in one chunk
+                   ("head", form, media_type), ("chunk", bytes)…, ("end",)    a larger answer
                    ("value", obj)                                            a small answer, or terms
                    ("committed",), ("value", obj)                            a write
                    ("error", ServiceError subclass name, message)            at any point
@@ -204,6 +206,11 @@ class QueryEngine:
             form = job["form"]
             _evaluate(lambda: fmt.write(_limited(result, job), answer, job["prefixes"]))
         answer.check()
+        if answer.size <= CHUNK_BYTES:
+            # One message instead of three: each costs the web process a wake-up, as much as a
+            # small query's evaluation.
+            out.send(("whole", form, fmt.media_type, b"".join(answer.parts)))
+            return
         out.head(form, fmt.media_type)
         for part in answer.parts:
             out.write(part)
