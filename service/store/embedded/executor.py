@@ -29,6 +29,7 @@ stops waiting for an engine, and the engine running its job is killed.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import socket
@@ -244,8 +245,8 @@ class Executor:
         self._short_lane: Engine | None = None
         """The short lane's engine, idle or not."""
         self._free = threading.Condition()
-        self._long: OrderedDict[str, None] = OrderedDict()
-        """Query texts that overran the short lane, the most recent last."""
+        self._long: OrderedDict[bytes, None] = OrderedDict()
+        """Digests of query texts that overran the short lane, the most recent last."""
         self._engines: set[Engine] = set()
         self._lock = threading.Lock()
         self._writer: Engine | None = None
@@ -260,17 +261,10 @@ class Executor:
         self._finalizer = weakref.finalize(self, _kill_all, self._engines)
 
     def stream(self, job: dict, timeout: float, timeout_message: str, buffer_bytes: int) -> Answer:
-        """Run a job that answers whole, or with head, chunks, end; complete if it fits in buffer_bytes."""
+        """Run a job that answers with head, chunks, end; complete if it fits in buffer_bytes."""
         run = self._run(job, timeout, timeout_message)
         try:
-            first = run.next()
-            if first[0] == "whole":  # an answer of one chunk, sent in one message
-                run.finish()
-                data = first[3]
-                if len(data) > buffer_bytes:  # sent as a larger answer would be: no length, in parts
-                    return Answer(first[1], first[2], iter([data]), None)
-                return Answer(first[1], first[2], [data], len(data))
-            _, form, media_type = first
+            _, form, media_type = run.next()
             chunks: list[bytes] = []
             size = 0
             while size <= buffer_bytes:
@@ -327,7 +321,8 @@ class Executor:
         deadline = clients.arrived() + timeout
         gone = clients.watch()
         failed = False
-        text = job.get("query")
+        # A digest, not the text: a thousand texts of max_query_length would hold 100 MB.
+        text = None if job.get("query") is None else hashlib.blake2b(job["query"].encode(), digest_size=16).digest()
         with self._free:
             short = text not in self._long
         while True:
