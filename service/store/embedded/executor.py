@@ -261,10 +261,17 @@ class Executor:
         self._finalizer = weakref.finalize(self, _kill_all, self._engines)
 
     def stream(self, job: dict, timeout: float, timeout_message: str, buffer_bytes: int) -> Answer:
-        """Run a job that answers with head, chunks, end; complete if it fits in buffer_bytes."""
+        """Run a job that answers whole, or with head, chunks, end; complete if it fits in buffer_bytes."""
         run = self._run(job, timeout, timeout_message)
         try:
-            _, form, media_type = run.next()
+            first = run.next()
+            if first[0] == "whole":  # an answer of one chunk, sent in one message
+                run.finish()
+                data = first[3]
+                if len(data) > buffer_bytes:  # sent as a larger answer would be: no length, in parts
+                    return Answer(first[1], first[2], iter([data]), None)
+                return Answer(first[1], first[2], [data], len(data))
+            _, form, media_type = first
             chunks: list[bytes] = []
             size = 0
             while size <= buffer_bytes:
