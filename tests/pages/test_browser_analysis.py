@@ -219,3 +219,32 @@ def test_the_query_results_show_every_column_heading_whole(page):
     }).map(th => th.innerText)""")
     assert clipped == []
     assert "measure_number" in panel.locator(".yasr table.dataTable thead").inner_text()
+
+
+def test_the_explorer_filters_by_type_collapses_and_keeps_its_state_in_the_url(page):
+    page.goto("/explore?lang=zh")
+    page.wait_for_function("document.getElementById('explorer').getAttribute('data-center') !== null")
+    reform = "https://w3id.org/reformkg/report/cq-civil-affairs-2022/reform/1"
+    page.wait_for_url(lambda url: "iri=" in url)
+    assert reform in page.evaluate("decodeURIComponent(location.search)")
+    legend = page.locator("#legend")
+    assert "改革事项" in legend.inner_text() and "Reform" not in legend.inner_text()  # the legend in Chinese
+    assert legend.bounding_box()["y"] < page.locator("#graph").bounding_box()["y"]  # above the graph
+    count = "(s) => document.getElementById('explorer').cy.nodes(s).length"
+    spans = page.evaluate(count, '[class = "Span"]')
+    assert spans > 0
+    labels = page.evaluate("() => document.getElementById('explorer').cy.nodes('[class = \"Span\"]')"
+                           ".map(n => n.style('label'))")
+    assert all(label.startswith("原文字符 ") for label in labels)  # not "0-14"
+    visible = page.evaluate(count, ":visible")
+    legend.locator('input[value="Span"]').uncheck()
+    assert page.evaluate(count, ":visible") == visible - spans
+    assert "hide=Span" in page.url
+    page.reload()
+    page.wait_for_function("document.getElementById('explorer').getAttribute('data-center') !== null")
+    assert not legend.locator('input[value="Span"]').is_checked()
+    assert page.evaluate(count, ":visible") == visible - spans
+    before = page.evaluate(count, "")
+    page.locator("#collapse").click()
+    assert page.evaluate(count, "") < before
+    screenshot(page, "explorer-zh-filtered")

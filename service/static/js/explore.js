@@ -19,7 +19,27 @@
     more: { en: " (more links not shown)", zh: "（还有关联未显示）" },
     none: { en: "Nothing found.", zh: "没有找到。" },
     noLabel: { en: "no English label yet", zh: "暂无中文名称" },
+    characters: { en: "text ", zh: "原文字符 " },
   };
+  // The display classes (nodes.py CLASSES) as the page's language names them.
+  var CLASS_NAMES = {
+    Report: ["Report", "报告"], Reform: ["Reform", "改革事项"], Measure: ["Measure", "改革举措"],
+    Programme: ["Programme", "工作项目"], Indicator: ["Indicator", "指标"], PolicyDocument: ["Policy document", "政策文件"],
+    Agency: ["Agency", "部门"], Place: ["Place", "地点"], TargetGroup: ["Target group", "服务对象"], Unit: ["Unit", "计量单位"],
+    Period: ["Period", "统计期"], ProgrammeKind: ["Kind of programme", "项目类型"], SourceText: ["Source text", "报告原文"],
+    Span: ["Span", "原文片段"], Selector: ["Selector", "选择器"], Dataset: ["Dataset", "数据集"], Scheme: ["Scheme", "概念体系"],
+    Class: ["Class", "类"], Property: ["Property", "属性"], Concept: ["Concept", "概念"], Ontology: ["Ontology", "本体"],
+    Instant: ["Instant", "时间点"], Resource: ["Resource", "资源"],
+  };
+  function className(name) { return (CLASS_NAMES[name] || [name, name])[lang === "en" ? 0 : 1]; }
+  // A span is named by where it is in the text ("0-14" alone says nothing).
+  function nodeLabel(data) {
+    var offsets = data["class"] === "Span" && /^(\d+)-(\d+)$/.exec(data.label);
+    return offsets ? say("characters") + offsets[1] + "–" + offsets[2] : data.label;
+  }
+  var params = new URLSearchParams(window.location.search);
+  var hidden = {};
+  (params.get("hide") || "").split(",").filter(Boolean).forEach(function (name) { hidden[name] = true; });
   function say(key) { return TEXT[key][lang]; }
 
   var status = document.getElementById("status");
@@ -31,15 +51,18 @@
     style: [
       { selector: "node", style: {
         "background-color": function (n) { return COLOURS[n.data("class")] || COLOURS.Resource; },
-        "label": "data(label)", "font-size": 10, "text-wrap": "ellipsis", "text-max-width": 120,
-        "text-valign": "bottom", "text-margin-y": 3, "width": 22, "height": 22,
-        "border-width": 1, "border-color": "#ffffff" } },
+        "label": function (n) { return nodeLabel(n.data()); }, "font-size": 10, "text-wrap": "ellipsis",
+        "text-max-width": 96, "text-valign": "bottom", "text-margin-y": 3, "width": 22, "height": 22,
+        // A label over another stays readable on its own white ground; tiny labels hide when zoomed out.
+        "text-background-color": "#ffffff", "text-background-opacity": 0.85, "text-background-padding": 1,
+        "min-zoomed-font-size": 7, "border-width": 1, "border-color": "#ffffff" } },
+      { selector: "node.hidden-class", style: { "display": "none" } },
       { selector: "node.expanded", style: { "border-width": 3, "border-color": "#1c2430" } },
       { selector: "node:selected", style: { "border-width": 4, "border-color": "#1f5f99" } },
       { selector: "edge", style: {
         "width": 1, "line-color": "#b8bec8", "target-arrow-color": "#b8bec8", "target-arrow-shape": "triangle",
-        "curve-style": "bezier", "arrow-scale": 0.7, "label": "data(label)", "font-size": 7, "color": "#6b7280",
-        "text-rotation": "autorotate" } },
+        "curve-style": "bezier", "arrow-scale": 0.7, "label": "data(label)", "font-size": 7, "color": "#4b5563",
+        "text-rotation": "autorotate", "min-zoomed-font-size": 9 } },
     ],
   });
 
@@ -62,8 +85,9 @@
   }
 
   function layout() {
-    cy.layout({ name: "cose", animate: false, randomize: false, fit: true, padding: 30, nodeRepulsion: 400000,
-                idealEdgeLength: 100, nodeOverlap: 20, gravity: 40, numIter: 1000 }).run();
+    cy.layout({ name: "cose", animate: false, randomize: false, fit: true, padding: 30, nodeRepulsion: 1200000,
+                idealEdgeLength: 140, nodeOverlap: 60, gravity: 30, numIter: 1500,
+                nodeDimensionsIncludeLabels: true }).run();
   }
 
   function report() {
@@ -101,13 +125,16 @@
         report();
         if (data.truncated) { status.textContent += say("more"); }
         root.setAttribute("data-center", iri);
+        filter();
+        remember();
+        collapse.disabled = false;
       })
       .catch(function (error) { status.textContent = error.message; });
   }
 
   function show(data, properties) {
     document.getElementById("node-details").hidden = false;
-    document.getElementById("node-class").textContent = data["class"];
+    document.getElementById("node-class").textContent = className(data["class"]);
     document.getElementById("node-label").textContent = data.label;
     document.getElementById("node-iri").textContent = data.id;
     var page = document.getElementById("node-page");
@@ -212,16 +239,51 @@
       }
     }).catch(function (error) { status.textContent = error.message; });
 
-  // The legend: the classes and their colours.
+  // The explorer's state in its URL (?iri=…&hide=Span,Period&lang=…), so a view can be shared or reloaded.
+  function remember() {
+    var state = new URLSearchParams(window.location.search);
+    state.set("iri", root.getAttribute("data-center") || "");
+    var hiding = Object.keys(hidden).filter(function (k) { return hidden[k]; });
+    if (hiding.length) { state.set("hide", hiding.join(",")); } else { state.delete("hide"); }
+    history.replaceState(null, "", window.location.pathname + "?" + state.toString());
+  }
+
+  // The legend is the type filter: a class unticked hides its nodes (and their links).
+  function filter() {
+    cy.nodes().forEach(function (n) { n.toggleClass("hidden-class", !!hidden[n.data("class")]); });
+  }
   var legend = document.getElementById("legend");
   ["Reform", "Measure", "Programme", "Indicator", "PolicyDocument", "Agency", "Place", "TargetGroup", "Unit",
    "Period", "Span", "Report"].forEach(function (name) {
-    var li = document.createElement("li");
+    var label = document.createElement("label");
+    var box = document.createElement("input");
+    box.type = "checkbox";
+    box.checked = !hidden[name];
+    box.value = name;
+    box.addEventListener("change", function () {
+      hidden[name] = !box.checked;
+      filter();
+      remember();
+    });
     var swatch = document.createElement("span");
     swatch.className = "swatch";
     swatch.style.backgroundColor = COLOURS[name];
-    li.appendChild(swatch);
-    li.appendChild(document.createTextNode(name));
-    legend.appendChild(li);
+    label.appendChild(box);
+    label.appendChild(swatch);
+    label.appendChild(document.createTextNode(className(name)));
+    legend.appendChild(label);
+  });
+
+  // Collapse: take away the neighbours only the chosen node brought in (those linked to nothing else
+  // and not expanded themselves).
+  var collapse = document.getElementById("collapse");
+  collapse.addEventListener("click", function () {
+    var chosen = cy.nodes(":selected");
+    if (chosen.empty()) { return; }
+    chosen.neighborhood("node").filter(function (n) {
+      return !n.hasClass("expanded") && n.degree(false) <= 1;
+    }).remove();
+    chosen.removeClass("expanded");
+    report();
   });
 })();
