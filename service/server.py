@@ -10,6 +10,8 @@ stalled clients from starving the others (issue 15; benchmarks/results/slow_clie
   answered 408 (or, if it sent nothing, closed);
 - raw UTF-8 in a request target, as browsers and curl send it, is percent-encoded there before
   gunicorn's parser, which refuses it (arrival.encode_target);
+- the waiting room reads plain HTTP: TLS, which the service does not configure, would have to end in a
+  proxy in front of it;
 - once a thread has taken a connection, the rest of the request (a body past READ_AHEAD) must arrive
   by the same deadline; after it the client is answered 408 and the connection shut, by a watchdog,
   since a blocking read can be bounded only per call, not per request;
