@@ -168,6 +168,7 @@ def test_a_blank_node_label_is_one_node_in_a_request_and_a_new_node_in_the_next(
 @pytest.mark.embedded_only
 def test_a_put_larger_than_the_body_limit_is_spooled_bulk_loaded_and_keeps_its_blank_nodes(server_factory, tmp_path):
     server = server_factory(make_data_dir(tmp_path / "data", sample_nquads()))
+    uploads = set(Path(tempfile.gettempdir()).glob("reformkg-upload-*"))  # a server killed mid-write leaves its own
     store = f"{server.url}/store"
     graph = {"graph": "http://example.org/g/large"}
     filler = "".join(f'<http://example.org/s/{i}> <http://example.org/v> "{i}" .\n' for i in range(40_000))
@@ -184,4 +185,4 @@ def test_a_put_larger_than_the_body_limit_is_spooled_bulk_loaded_and_keeps_its_b
     count = "SELECT (COUNT(*) AS ?n) { GRAPH <http://example.org/g/large> { ?s ?p ?o } }"
     answer = requests.get(f"{server.url}/sparql", params={"query": count}, headers={"Accept": "text/csv"}, timeout=10)
     assert answer.text.split()[-1] == "40002"  # the bad body changed nothing
-    assert not list(Path(tempfile.gettempdir()).glob("reformkg-upload-*"))
+    assert set(Path(tempfile.gettempdir()).glob("reformkg-upload-*")) <= uploads  # the spooled bodies are gone
