@@ -57,7 +57,9 @@ def test_an_idle_server_exits_on_sigterm_at_once_and_another_keeps_serving(two_s
     half = socket.create_connection(("127.0.0.1", first.port))
     half.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
     time.sleep(0.3)
-    assert exited_on_sigterm(first, within=web.GRACEFUL_SECONDS)  # it did not wait out the grace period
+    # Well within the grace period (GRACEFUL_SECONDS, 5 s) and the held request's client_timeout (10 s):
+    # nothing waited for either. Idle, it exits in about half a second; the rest is for a busy machine.
+    assert exited_on_sigterm(first, within=3.0)
     for client in (kept, silent, half):
         client.close()
     assert first.process.returncode == 0
