@@ -167,7 +167,8 @@ def test_a_blank_node_label_is_one_node_in_a_request_and_a_new_node_in_the_next(
 
 @pytest.mark.embedded_only
 def test_a_put_larger_than_the_body_limit_is_spooled_bulk_loaded_and_keeps_its_blank_nodes(server_factory, tmp_path):
-    server = server_factory(make_data_dir(tmp_path / "data", sample_nquads()))
+    data_dir = make_data_dir(tmp_path / "data", sample_nquads())
+    server = server_factory(data_dir)
     uploads = set(Path(tempfile.gettempdir()).glob("reformkg-upload-*"))  # a server killed mid-write leaves its own
     store = f"{server.url}/store"
     graph = {"graph": "http://example.org/g/large"}
@@ -185,4 +186,5 @@ def test_a_put_larger_than_the_body_limit_is_spooled_bulk_loaded_and_keeps_its_b
     count = "SELECT (COUNT(*) AS ?n) { GRAPH <http://example.org/g/large> { ?s ?p ?o } }"
     answer = requests.get(f"{server.url}/sparql", params={"query": count}, headers={"Accept": "text/csv"}, timeout=10)
     assert answer.text.split()[-1] == "40002"  # the bad body changed nothing
+    assert not list((data_dir / "stores").glob(".*.loading"))  # and left no stage behind
     assert set(Path(tempfile.gettempdir()).glob("reformkg-upload-*")) <= uploads  # the spooled bodies are gone

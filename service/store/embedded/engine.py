@@ -352,18 +352,22 @@ class Writer:
         target = DefaultGraph() if graph is None else NamedNode(graph)
         created = graph is not None and not store.contains_named_graph(target)
         self.store = store = None  # the stage is made from the primary's files, closed
+
+        def fill(stage: Store) -> None:
+            if job["op"] == "put":
+                load.clear(stage, target)
+            for data, media_type in job["payloads"]:
+                fmt = formats.stored(media_type)
+                try:
+                    with open(data, "rb") if isinstance(data, Path) else io.BytesIO(data) as body:
+                        load.extend(stage, body, fmt.syntax, target, job["base_iri"])
+                except (SyntaxError, ValueError) as exc:
+                    raise errors.BadRequest(f"the {media_type} body does not parse: {exc}") from exc
+            out.send(("committed",))
+
         try:
-            with _data_limit_lifted(), load.staged(self.data_dir) as stage:
-                if job["op"] == "put":
-                    load.clear(stage, target)
-                for data, media_type in job["payloads"]:
-                    fmt = formats.stored(media_type)
-                    try:
-                        with open(data, "rb") if isinstance(data, Path) else io.BytesIO(data) as body:
-                            load.extend(stage, body, fmt.syntax, target, job["base_iri"])
-                    except (SyntaxError, ValueError) as exc:
-                        raise errors.BadRequest(f"the {media_type} body does not parse: {exc}") from exc
-                out.send(("committed",))
+            with _data_limit_lifted():
+                load.stage(self.data_dir, fill)
         finally:
             self.store = self._reopen()
         out.send(("value", created))

@@ -22,6 +22,7 @@ import io
 import os
 import shutil
 import time
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -130,19 +131,21 @@ def load(data_dir: Path, sources: Sequence[Source], *, replace: bool = False,
     write them, as `oxigraph load` keeps them: a file split in two loads as one file would.
     Raises LoadError; then nothing was changed."""
     started = time.monotonic()
+
+    def fill(store: Store) -> None:
+        for src in sources:
+            if src.graph is not None and not replace:
+                clear(store, src.graph)
+            try:
+                with reading(src, progress) as stream:
+                    store.bulk_load(input=stream, format=src.format, to_graph=src.graph, base_iri=_base(src))
+            except (SyntaxError, ValueError) as exc:
+                raise LoadError(f"{src.path} is not valid {src.format.name}: {exc}") from exc
+            except OSError as exc:
+                raise LoadError(f"{src.path} could not be loaded: {exc}") from exc
+
     with snapshots.write_lock(data_dir):
-        with staged(data_dir, empty=replace) as store:
-            for src in sources:
-                if src.graph is not None and not replace:
-                    clear(store, src.graph)
-                try:
-                    with reading(src, progress) as stream:
-                        store.bulk_load(input=stream, format=src.format, to_graph=src.graph,
-                                        base_iri=_base(src))
-                except (SyntaxError, ValueError) as exc:
-                    raise LoadError(f"{src.path} is not valid {src.format.name}: {exc}") from exc
-                except OSError as exc:
-                    raise LoadError(f"{src.path} could not be loaded: {exc}") from exc
+        stage(data_dir, fill, empty=replace)
         generation = snapshots.generation(data_dir) or ""
     return Loaded(len(sources), sum(s.size for s in sources), time.monotonic() - started, generation)
 
@@ -169,11 +172,14 @@ def extend(store: Store, data: BinaryIO, format: RdfFormat, graph: NamedNode | D
         store.bulk_extend(Quad(q.subject, q.predicate, q.object, graph) for q in quads)
 
 
-@contextmanager
-def staged(data_dir: Path, empty: bool = False) -> Iterator[Store]:
-    """A store to change: a checkpoint of the primary, or an empty store when `empty` (or when there
-    is no primary yet). It becomes the primary, published, when the block ends without an exception,
-    and is thrown away when it raises. The caller holds write.lock and has no handle on the primary."""
+def stage(data_dir: Path, fill: Callable[[Store], None], empty: bool = False) -> None:
+    """Change a stage with `fill`: a checkpoint of the primary, or an empty store when `empty` (or when
+    there is no primary yet). It becomes the primary, published, when `fill` returns, and is thrown
+    away when it raises. The caller holds write.lock and has no handle on the primary.
+
+    `fill` gets the stage's only handle and must keep none: a second handle would go on writing to
+    the stage's files once they are the primary's (or deleted), and pyoxigraph closes a store only
+    when its last reference goes. So the frames of an exception `fill` raises are cleared too."""
     stores = data_dir / STORES
     stores.mkdir(parents=True, exist_ok=True)
     for stale in stores.glob(".*.loading"):
@@ -193,11 +199,12 @@ def staged(data_dir: Path, empty: bool = False) -> Iterator[Store]:
     # What a load replaces or loads again stays on disk beside the new data until it is compacted.
     compactor = compaction.Compactor(staging) if copied else None
     try:
-        yield store
+        fill(store)
         if compactor is not None:
             compactor.after_write(store)
         store.flush()
-    except BaseException:
+    except BaseException as exc:
+        traceback.clear_frames(exc.__traceback__)
         del store
         shutil.rmtree(staging, ignore_errors=True)
         raise
