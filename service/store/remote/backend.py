@@ -99,6 +99,15 @@ class RemoteStore(Backend):
         self._lock = threading.Lock()
         self._graphs: tuple[float, list[str]] | None = None
         """When the server's named graphs were read, and they; forgotten at each write."""
+        self._listing = threading.Lock()
+        """Held by the one thread that lists the graphs: on Virtuoso a listing takes seconds, and
+        every thread listing at once when the list expired stalled the service (1 request/s at 8
+        connections)."""
+        self._graph_state = threading.Lock()
+        """Guards the three attributes that follow, and _graphs."""
+        self._refreshing = False
+        self._writes = 0
+        """Writes through this service so far: a listing begun before one is not kept after it."""
 
     @classmethod
     def open(cls, settings: Settings) -> "RemoteStore":
@@ -407,13 +416,52 @@ class RemoteStore(Backend):
         return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
 
     def _user_graphs(self, deadline: Deadline) -> list[str]:
-        """The server's named graphs, less Virtuoso's own; reused for GRAPHS_TTL seconds."""
+        """The server's named graphs, less Virtuoso's own. Listed by one thread at a time: the first
+        request (or the first after a write through this service) waits for the list; later ones use
+        it and, once it is GRAPHS_TTL old, one background thread lists them again, so that graphs
+        others add appear within about GRAPHS_TTL and no request waits for a listing."""
         cached = self._graphs
-        if cached is not None and time.monotonic() - cached[0] < GRAPHS_TTL:
+        if cached is not None:
+            if time.monotonic() - cached[0] >= GRAPHS_TTL:
+                self._refresh_graphs()
             return cached[1]
-        graphs = self._graph_list(deadline)
-        self._graphs = (time.monotonic(), graphs)
-        return graphs
+        with self._listing:
+            if (cached := self._graphs) is not None:
+                return cached[1]  # listed by the thread this one waited for
+            writes = self._writes
+            graphs = self._graph_list(deadline)
+            self._keep_graphs(writes, graphs)
+            return graphs
+
+    def _keep_graphs(self, writes: int, graphs: list[str]) -> None:
+        """Keep a listing, unless this service wrote since it began (the listing may predate the write)."""
+        with self._graph_state:
+            if writes == self._writes:
+                self._graphs = (time.monotonic(), graphs)
+
+    def _forget_graphs(self) -> None:
+        with self._graph_state:
+            self._writes += 1
+            self._graphs = None
+
+    def _refresh_graphs(self) -> None:
+        """List the graphs again on a thread of its own, unless one is at it already."""
+        with self._graph_state:
+            if self._refreshing:
+                return
+            self._refreshing = True
+
+        def refresh() -> None:
+            try:
+                with self._listing:
+                    writes = self._writes
+                    self._keep_graphs(writes, self._graph_list(self._deadline()))
+            except Exception as exc:  # the old list stays; the next request past the TTL tries again
+                log.warning("listing the graphs of the SPARQL server at %s failed: %s", self.where, exc)
+            finally:
+                self._refreshing = False
+
+        threading.Thread(target=refresh, name="graph-list", daemon=True).start()
 
     def _graph_list(self, deadline: Deadline) -> list[str]:
         if self.flavour == "oxigraph":
@@ -451,7 +499,7 @@ class RemoteStore(Backend):
             if exc.status == 504:
                 exc.message += "; it may or may not have applied the update"
             raise
-        self._graphs = None
+        self._forget_graphs()
         if response.status_code >= 400:
             raise self._client_error(response, deadline, text, update=True)
         for _ in self._chunks(response, deadline, "acknowledgement"):
@@ -533,7 +581,7 @@ class RemoteStore(Backend):
         deadline = self._deadline()
         response = self._send(method, self._gsp(), deadline, "store the graph", write=True,
                               params=self._target(graph), data=body, headers={"Content-Type": "application/n-triples"})
-        self._graphs = None
+        self._forget_graphs()
         response.close()
         if response.status_code >= 400:
             raise self._client_error(response, deadline, None)
@@ -550,7 +598,7 @@ class RemoteStore(Backend):
         deadline = self._deadline()
         response = self._send("DELETE", self._gsp(), deadline, "delete the graph", write=True,
                               params=self._target(graph))
-        self._graphs = None
+        self._forget_graphs()
         response.close()
         if response.status_code == 404:
             raise NotFound(f"there is no graph <{graph}> in this store")
