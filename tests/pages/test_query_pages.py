@@ -76,3 +76,11 @@ def test_the_catalogue_is_a_page_linking_every_query_page(client):
     for name in names:
         assert f'href="/api/queries/{name}"' in html
     assert json.loads(client.get("/api/queries?format=json", headers={"Accept": BROWSER}).text)["queries"]
+
+
+def test_the_query_ui_and_the_landing_page_link_the_query_pages(client):
+    query_ui = client.get("/query?lang=en").text
+    for q in client.get("/api/queries").json["queries"]:
+        assert f'<a class="as-page" href="/api/queries/{q["name"]}"' in query_ui
+    landing = client.get("/?lang=en").text
+    assert 'href="/api/queries"' in landing and 'href="/dashboard"' in landing
