@@ -53,7 +53,11 @@ def dashboard() -> str:
         # A key with labels in two languages comes once per label, with the same count.
         counted = {(row["report"].value, row["v"].value): int(row["n"].value) for row in rows}
         keys = list(dict.fromkeys(key for _, key in counted))
-        if d.name != "reform":  # reforms read in their order; the rest largest first
+        if d.name == "reform":  # reforms read report by report, in their order
+            report_of = {key: report for report, key in counted}
+            number = {row["v"].value: int(row["order"].value) for row in rows if "order" in row}
+            keys.sort(key=lambda k: (report_of[k], number.get(k, 0)))
+        else:  # the rest largest first
             keys.sort(key=lambda k: -sum(n for (_, key), n in counted.items() if key == k))
         names = [_name(labeller, key, d, rows) for key in keys]
         by_report: dict[str, dict[str, int]] = {}

@@ -248,3 +248,13 @@ def test_the_explorer_filters_by_type_collapses_and_keeps_its_state_in_the_url(p
     page.locator("#collapse").click()
     assert page.evaluate(count, "") < before
     screenshot(page, "explorer-zh-filtered")
+
+
+def test_the_dashboard_of_two_reports_draws_a_bar_per_report_and_kind(page, two_reports_url):
+    page.goto(f"{two_reports_url}/dashboard?lang=en")
+    rows = page.request.get(f"{two_reports_url}/api/queries/indicators-by-kind?format=json").json()["rows"]
+    assert len({row["report"] for row in rows}) == 2
+    assert marks(page, "#chart-kind-chart") == len({(row["report"], row["kind"]) for row in rows})
+    assert page.locator("#chart-kind-chart").evaluate(
+        "el => echarts.getInstanceByDom(el).getOption().series.length") == 2
+    screenshot(page, "dashboard-two-reports")

@@ -117,3 +117,12 @@ def test_echarts_is_vendored_pinned_with_its_licence_and_notice():
     assert "Apache ECharts" in (folder / "NOTICE").read_text(encoding="utf-8")
     assert "echarts@6.1.0" in (folder / "VERSION").read_text(encoding="utf-8")
     assert 't.version="6.1.0"' in (folder / "echarts.min.js").read_text(encoding="utf-8")
+
+
+def test_the_reforms_of_two_reports_are_charted_report_by_report_in_their_order(two_reports_client):
+    chart = chart_data(two_reports_client.get("/dashboard?lang=en").text, "chart-reform")
+    numbers = [int(c[:2]) for c in chart["categories"]]
+    first_report = [int(c[:2]) for c, v in zip(chart["categories"], chart["series"][0]["values"]) if v]
+    boundary = len(first_report)
+    assert numbers[:boundary] == sorted(numbers[:boundary]) and numbers[boundary:] == sorted(numbers[boundary:])
+    assert all(v is None for v in chart["series"][0]["values"][boundary:])

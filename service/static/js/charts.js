@@ -37,7 +37,7 @@
         : { type: "value", minInterval: 1 },
       series: spec.series.map(function (s) {
         return {
-          name: s.name, type: "bar", stack: stacked ? "all" : undefined,
+          name: s.name, type: "bar", stack: stacked ? "all" : undefined, barMaxWidth: 28,
           data: s.values.map(function (v) { return v === null ? "-" : v; }),
           label: {
             show: !stacked, position: "right",
