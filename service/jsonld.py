@@ -94,7 +94,25 @@ def _load_nothing(url: str, options: dict | None = None) -> dict:
 
 def compact(triples: Iterable[Triple], ctx: dict[str, Any], context_url: str) -> bytes:
     """JSON-LD of `triples` compacted with `ctx`, whose `@context` is `context_url` (where ctx is published)."""
-    expanded = json.loads(serialize(list(triples), format=RdfFormat.JSON_LD))
+    expanded = _types_as_type(json.loads(serialize(list(triples), format=RdfFormat.JSON_LD)))
     document = jsonld.compact(expanded, {"@context": ctx}, {"documentLoader": _load_nothing})
     document["@context"] = context_url
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _types_as_type(expanded: Any) -> Any:
+    """rdf:type as `@type`, as JSON-LD's own conversion from RDF writes it (useRdfType false): pyoxigraph
+    writes it as a property, which compacts to `"rdf:type": {"id": …}` instead of `"type": …`."""
+    nodes = expanded if isinstance(expanded, list) else [expanded]
+    for node in nodes:
+        if isinstance(node, dict):
+            if "@graph" in node:
+                _types_as_type(node["@graph"])
+            values = node.get(_RDF_TYPE)
+            if isinstance(values, list) and all(isinstance(v, dict) and set(v) == {"@id"} for v in values):
+                del node[_RDF_TYPE]
+                node["@type"] = [*node.get("@type", []), *(v["@id"] for v in values)]
+    return expanded

@@ -15,6 +15,7 @@ from flask import render_template, request, url_for
 from pyoxigraph import Literal, NamedNode
 
 from . import charts, context, formats, i18n, negotiation, readable
+from .errors import NotAcceptable
 from .links import prefixed
 from .sparql.catalog import RESERVED, NamedQuery, Parameter
 from .store.base import Terms
@@ -25,7 +26,10 @@ HTML = "text/html"
 def wanted(accept: str | None) -> bool:
     """Whether the client prefers a page to every format of the API (ties go to the API's JSON)."""
     offers = [*formats.media_types(formats.API), HTML]
-    return negotiation.choose(accept, offers) == HTML
+    try:
+        return negotiation.choose(accept, offers) == HTML
+    except NotAcceptable:
+        return False  # none of them by name (application/xml is an alias): the API negotiates it
 
 
 @dataclass
