@@ -261,18 +261,20 @@ def write_results(records: dict[str, dict], results: Path) -> None:
              "| triples | store | load s | triples/s | size on disk MB | peak RSS MB |", "| --- | --- | --- | --- | --- | --- |"]
     for r in sizes:
         for side in ("embedded", "server"):
+            if side not in r:
+                continue  # a run of one side (--sides) into a results folder of its own
             s = r[side]
             lines.append(f"| {r['triples']:,} | {side} | {s['load_seconds']:.1f} | {s['triples_per_second']:,.0f} | "
                          f"{s['disk_bytes'] / 1e6:.0f} | {s['load_peak_rss_kib'] / 1024:.0f} |")
     lines += ["", "## Latency", ""]
     header = "| query | " + " | ".join(f"{r['size'] // 1000:,} k {side}" for r in sizes for side in ("emb.", "server")) + " |"
     lines += [header, "| --- |" + " --- |" * (2 * len(sizes))]
-    names = sorted({n for r in sizes for side in ("embedded", "server") for n in r[side].get("queries", {})})
+    names = sorted({n for r in sizes for side in ("embedded", "server") for n in r.get(side, {}).get("queries", {})})
     for name in names:
         cells = []
         for r in sizes:
             for side in ("embedded", "server"):
-                q = r[side].get("queries", {}).get(name, {})
+                q = r.get(side, {}).get("queries", {}).get(name, {})
                 if q.get("runs"):
                     cell = f"{q['p50'] * 1000:.0f} / {q['p99'] * 1000:.0f}"
                     cell += "" if q["status"] == "ok" else f" ({q['status']})"
@@ -292,11 +294,11 @@ def plot(sizes: list[dict], path: Path) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(14, 7), sharey=True)
     for ax, side in zip(axes, ("embedded", "server")):
-        names = sorted({n for r in sizes for n in r[side].get("queries", {})})
+        names = sorted({n for r in sizes for n in r.get(side, {}).get("queries", {})})
         for name in names:
             xs, ys = [], []
             for r in sizes:
-                q = r[side].get("queries", {}).get(name, {})
+                q = r.get(side, {}).get("queries", {}).get(name, {})
                 if q.get("runs"):
                     xs.append(r["triples"])
                     ys.append(q["p50"] * 1000)
