@@ -88,7 +88,7 @@ def query(data_dir: Path | None, config_file: Path | None, query: str | None, qu
     text, or - to read it from standard input."""
     from .cli_query import run_query
 
-    text = query_file.read() if query_file else click.get_text_stream("stdin").read() if query == "-" else query
+    text = query_file.read() if query_file else sys.stdin.read() if query == "-" else query
     if not text:
         raise click.UsageError("give a query as an argument, - to read it from standard input, or --file")
     settings = _settings(config_file, data_dir=data_dir)
