@@ -26,7 +26,15 @@ tables' size, since the last compaction: a write that large may have deleted muc
 
 
 def _bytes(path: Path, suffix: str) -> int:
-    return sum(e.stat().st_size for e in os.scandir(path) if e.name.endswith(suffix))
+    total = 0
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.name.endswith(suffix):
+                try:
+                    total += entry.stat().st_size
+                except FileNotFoundError:
+                    pass  # RocksDB's background compaction deleted it between the listing and the stat
+    return total
 
 
 def log_bytes(path: Path) -> int:
