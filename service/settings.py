@@ -95,7 +95,8 @@ class Settings:
     log_level: str = _setting("INFO", "log level of the access and error logs")
     result_cache_bytes: int = _setting(
         64 * 1024 * 1024,
-        "bytes of complete query results kept per web worker, keyed by store generation; 0 turns it off")
+        "bytes of complete query results, pages and answers kept per web worker, keyed by store generation; "
+        "0 turns it off")
 
     @property
     def dataset_file(self) -> Path:
