@@ -8,7 +8,7 @@ import re
 
 from .curated import Curation
 from .mentions import _CJK, Mention, gazetteer, slug_for
-from .segment import Span, clauses, sentences
+from .segment import Span, clauses, sentences, words_start
 
 _DEPARTMENTS = re.compile(rf"((?:[{_CJK}]{{2,8}}、)+[{_CJK}]{{2,8}})等(?:有关)?部门")
 
@@ -54,11 +54,16 @@ _ORG_SUFFIX = ("人民政府", "政府", "办公厅", "办公室", "常委会", 
 
 _LEVEL = "省市县区州"
 
+# Words that a body's suffix begins (市场监管部门, 局长): a name does not end inside them.
+_SUFFIX_WORDS = ("部门", "局长", "厅长", "院长", "委员", "办法", "处长")
+
+# Nouns that end in a body's suffix without naming one: 军队离退休干部 is people, 部署 a plan, 全部 and
+# 内部 are no ministry.
+_NOT_BODIES = ("干部", "部署", "全部", "内部", "局部", "东部", "西部", "南部", "北部", "中部", "俱乐部")
+
 _BEFORE_ORG = re.compile(r"(?:会同|联合|配合|协同|与|由|经|推动|指导|协调|商请|报请)$")
 
 _AFTER_ORG = re.compile(r"^(?:牵头|配合|联合印发|联合出台|联合发布|印发|出台|发布|修订|同意|批准|共同|等)")
-
-_ITEM_MARK = re.compile(r"^(?:[（(][一二三四五六七八九十]+[）)]|[①-⑳]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、])")
 
 _SUBJECT_VERB = re.compile(r"^(?:深入贯彻落实|贯彻落实|深入贯彻|贯彻|落实|按照|根据|依据|推动|指导|支持|组织|引导|协调|会同|联合)")
 
@@ -71,8 +76,7 @@ def _shaped_agencies(text: str, within: Span, curation: Curation, place: str | N
     taken = [(m.span.start, m.span.end) for m in known]
     for span in (c for s in sentences(text, within) for c in clauses(text, s)):
         clause_start, clause = span.start, span.of(text)
-        lead = _ITEM_MARK.match(clause)
-        offset = lead.end() if lead else 0
+        offset = words_start(text, span) - clause_start
         candidates: list[tuple[int, str]] = []
         # Subject position: the clause opens with a body's name.
         candidates += _names_at(clause, offset)
@@ -108,9 +112,13 @@ def _names_at(clause: str, start: int) -> list[tuple[int, str]]:
         if verb:  # 贯彻退役军人事务部等…: the verb before a name is not part of it
             start += verb.end()
             name = name[verb.end():]
+        if name[:1] in _LEVEL and not _is_body(name, len(name)):
+            # 配合县人力资源社会保障局开发公益性岗位, 市民政局认真落实…部署: the words after a local
+            # body's name are not part of it.
+            name = name[: _body_end(name)]
         if not name or not (name[0] in _LEVEL or name.startswith(("国务院", "国家", "中共中央", "全国")) or name.endswith("部")):
             break
-        if not name.endswith(_ORG_SUFFIX) or not 3 <= len(name) <= 16:
+        if not _is_body(name, len(name)) or not 3 <= len(name) <= 16:
             break
         names.append((start, name))
         start += len(name)
@@ -118,6 +126,30 @@ def _names_at(clause: str, start: int) -> list[tuple[int, str]]:
             break
         start += 1
     return names
+
+
+def _is_body(words: str, end: int) -> bool:
+    """Whether words[:end] ends as a body's name does: in a suffix (…局, …委员会), not in a noun that
+    ends in one (干部, 部署) nor inside a word a suffix begins (部门, 局长)."""
+    return (words[:end].endswith(_ORG_SUFFIX) and not words[:end].endswith(_NOT_BODIES)
+            and words[end - 1 : end + 1] not in _SUFFIX_WORDS)
+
+
+def title_author(title: str) -> str | None:
+    """The body a report's title opens with, as the title writes it: 广东省残联 in
+    2023年广东省残联重点改革工作综述 (its publisher is 广东省残疾人联合会); None when it opens with none."""
+    words = re.match(rf"(?:\d{{4}}年)?([{_CJK}]+)", title)
+    end = _body_end(words.group(1)) if words and words.group(1)[:1] not in _LEVEL else 0
+    return words.group(1)[:end] if end else None
+
+
+def _body_end(words: str) -> int:
+    """Where the body's name that opens `words` ends: at the first suffix that no longer one follows
+    within three characters (市人民政府办公室转发 → 市人民政府办公室, not 市人民政府); 0 if none."""
+    for end in range(3, min(len(words), 16) + 1):
+        if _is_body(words, end) and not any(_is_body(words, j) for j in range(end + 1, min(len(words), end + 3) + 1)):
+            return end
+    return 0
 
 
 def _in_place(name: str, place: str | None) -> str:

@@ -8,12 +8,20 @@ sentence only by one of these rules, each recorded on the link with the words th
   an ellipsis of it (一级重度残疾人护理补贴达到90元、二级达到80元: 二级 is 二级重度残疾人);
 - shared-head: a figure whose noun is left to the next item of a list names that item's groups
   (1个市级、40个区县级未成年人保护中心);
+- change-of-previous: a clause that states only a change (同比增长8.6%, 比上年增加…) names the groups
+  of the figure whose change it is, in the clause before (全年帮助退役军人实现就业3000人以上,同比增长8.6%);
 - counted-persons: a figure counted in people (人, 名, 人次, 户) whose clause names no group counts the
   person groups named last before it in the sentence, not the households they live in (对…重病、重残人员…纳入低保,2022年累计纳入保障4878人);
+  a count of households (户) counts household groups (…家庭) or groups counted either way (…对象), never
+  a population (开展低收入人口排查,入户走访两万多户);
 - sentence-topic: a figure whose clause names no programme belongs to the programme the sentence names
-  first (实施养老防诈骗专项行动,共排查养老机构6115家,…,完成资金清退2个);
-- sentence-subject: a figure whose clause names no acting agency is done by the agency the sentence
-  opens with as its subject (省财政厅下达资金3亿元,支持…1200个).
+  first (实施养老防诈骗专项行动,共排查养老机构6115家,…,完成资金清退2个), unless a clause from there to
+  the figure opens with the whole year or area (全年…, 全县…: their totals, not the programme's), or the
+  programme is only the means of its own clause's verb (通过…提升行动建设床位3000张,为…安装设备5万台);
+- sentence-subject: a figure whose clause names no acting agency is done by the agency that opens the
+  sentence, or a later clause that states no figure, as its subject (省财政厅下达资金3亿元,支持…1200个;
+  三是壮大人才队伍,省人社厅将…纳入…,全年培训…1.1万人次). An agency opening a clause within a list of
+  results is the subject of that clause's figure only.
 
 Groups, agencies and places are never inherited across sentences; agencies never from an object
 position (移交其他相关部门23个 is not done by the departments, 公安机关立案侦查1个 is).
@@ -26,10 +34,12 @@ from dataclasses import dataclass
 from .mentions import Mention
 from .quantities import Quantity
 from .roles import Role
-from .segment import Span
+from .segment import Span, words_start
 
 PERSON_UNITS = frozenset(("人", "名", "人次", "户", "户次", "位"))
-_VERB = re.compile(r"(提高到|提高至|达到|达|为|增至|调整为|调整到|提升至|提升到)(?=[\d一二三四五六七八九十百千万亿两零〇])")
+# A verb that sets a level, before the figure or the per-person unit it is paid in (提高到每人每月180元).
+_VERB = re.compile(r"(提高到|提高至|达到|达|为|增至|调整为|调整到|提升至|提升到)"
+                   r"(?=(?:每人每月|每人每年|每月|每年|人均)?[\d一二三四五六七八九十百千万亿两零〇])")
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,8 @@ class Link:
     evidence: Span
     """The words that state the link: the figure's clause, or the clauses from the one it inherits from."""
     rule: str
-    """own-clause | parallel-clause | shared-head | counted-persons | sentence-topic | sentence-subject"""
+    """own-clause | parallel-clause | shared-head | change-of-previous | counted-persons | sentence-topic |
+    sentence-subject"""
 
 
 def clause_of(clauses: list[Span], span: Span) -> int:
@@ -74,6 +85,11 @@ def links(text: str, clauses: list[Span], index: int, quantity: Quantity, quanti
             found += [Link("target-group", m, Span(previous.start, clause.end), "parallel-clause")
                       for m in within(previous, "target-group")]
             groups = within(previous, "target-group")
+    if not groups and index - 1 in quantified and _CHANGE_ONLY.match(text, words_start(text, clause), clause.end):
+        previous = clauses[index - 1]
+        found += [Link("target-group", m, Span(previous.start, clause.end), "change-of-previous")
+                  for m in within(previous, "target-group")]
+        groups = within(previous, "target-group")
     if not groups and index + 1 in quantified and _modifier_only(text, clause, quantity):
         following = clauses[index + 1]
         found += [Link("target-group", m, Span(clause.start, following.end), "shared-head")
@@ -82,26 +98,36 @@ def links(text: str, clauses: list[Span], index: int, quantity: Quantity, quanti
     if not groups and quantity.unit in PERSON_UNITS:
         for j in range(index - 1, -1, -1):
             earlier = within(clauses[j], "target-group")
-            persons = [m for m in earlier if not m.name.endswith(_HOUSEHOLDS)]
-            earlier = persons or earlier
+            if quantity.unit in _HOUSEHOLD_UNITS:  # 入户走访两万多户 counts no 低收入人口
+                earlier = [m for m in earlier if m.name.endswith(_HOUSEHOLDS + _PERSONS_OR_HOUSEHOLDS)]
+            else:
+                persons = [m for m in earlier if not m.name.endswith(_HOUSEHOLDS)]
+                earlier = persons or earlier
             if earlier:
                 found += [Link("target-group", m, Span(clauses[j].start, clause.end), "counted-persons")
                           for m in earlier]
                 break
     own = agents(clause)
     found += [Link("agency", m, clause, "own-clause") for m in own]
-    if not own and index > 0:
-        first = clauses[0]
-        subject = [m for m in agents(first) if m.span.start == first.start]
-        found += [Link("agency", m, Span(first.start, clause.end), "sentence-subject") for m in subject]
+    for j in range(index - 1, -1, -1) if not own else ():
+        if j > 0 and j in quantified:
+            continue  # 公安机关立案侦查1个 within a list of results: the subject of its own figure only
+        opening = words_start(text, clauses[j])
+        subject = [m for m in agents(clauses[j]) if m.span.start == opening]
+        if subject:
+            found += [Link("agency", m, Span(clauses[j].start, clause.end), "sentence-subject") for m in subject]
+            break
     programmes = within(clause, "programme")
     found += [Link("programme", m, clause, "own-clause") for m in programmes]
     if not programmes:
+        # A clause opening with 全年/全县… reports the whole year's or area's total, and the clauses
+        # after it go on with that total: a programme named before it is no longer their topic.
         for j in range(index):
-            earlier = [m for m in within(clauses[j], "programme") if not _example(text, m)]
+            earlier = [m for m in within(clauses[j], "programme") if not _example(text, m) and not _means(text, m)]
             if earlier:
-                found += [Link("programme", m, Span(clauses[j].start, clause.end), "sentence-topic")
-                          for m in earlier[:1]]
+                if not any(_opens_with_scope(text, clauses[k]) for k in range(j + 1, index + 1)):
+                    found += [Link("programme", m, Span(clauses[j].start, clause.end), "sentence-topic")
+                              for m in earlier[:1]]
                 break
     unique: dict[tuple[str, str], Link] = {}
     for link in found:
@@ -110,6 +136,19 @@ def links(text: str, clauses: list[Span], index: int, quantity: Quantity, quanti
 
 
 _HOUSEHOLDS = ("家庭", "户")
+_HOUSEHOLD_UNITS = ("户", "户次")
+# Groups whose members may be counted as persons or as households (监测对象 are households).
+_PERSONS_OR_HOUSEHOLDS = ("对象", "群众")
+
+# A clause that opens with the year it compares against states only how the figure before it changed.
+_CHANGE_ONLY = re.compile(r"(?:同比|比上年|较上年|比去年|较去年|比\d{4}年|较\d{4}年)")
+
+_SCOPE = re.compile(r"全(?:年|[省市县区州国])")
+
+
+def _opens_with_scope(text: str, clause: Span) -> bool:
+    """全年受理…, 全县建成…, ②全省慈善组织…: the clause counts the whole year or the whole area."""
+    return bool(_SCOPE.match(text, words_start(text, clause), clause.end))
 
 
 def _modifier_only(text: str, clause: Span, quantity: Quantity) -> bool:
@@ -121,6 +160,15 @@ def _modifier_only(text: str, clause: Span, quantity: Quantity) -> bool:
 def _example(text: str, mention: Mention) -> bool:
     """“渝康家园”等康复机构 names an example of what is counted, not the sentence's programme."""
     return text[mention.span.end : mention.span.end + 2] in ("”等", "等")
+
+
+_MEANS = re.compile(r"(?:通过|依托|借助)(?:实施|开展)?“?$")
+
+
+def _means(text: str, mention: Mention) -> bool:
+    """通过…提升行动建设床位3000张, 为…安装设备5万台: a programme named as the means of its clause's
+    verb is that clause's, not the topic the sentence's later clauses report on."""
+    return bool(_MEANS.search(text, max(0, mention.span.start - 8), mention.span.start))
 
 
 def _verb(text: str, clause: Span) -> str | None:

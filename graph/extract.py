@@ -107,10 +107,14 @@ def extract(source: ReportSource, curation: Curation, schemes: Schemes) -> Extra
     titles = [c.document.span for c in cited]
     result.mentions = [m for m in mentions if not any(t.start <= m.span.start < t.end for t in titles)]
     acting = [m for m in result.mentions if m.kind == "agency"]
+    author = agencies.title_author(source.title)
     for section in found:
         clauses = [c for s in segment.sentences(text, section.body) for c in segment.clauses(text, s)]
         result.clauses += clauses
-        result.roles += roles.roles(text, clauses, acting, cited)
+        # The publisher named in its own report (市乡村振兴局认真贯彻…, or by the short name its title
+        # gives it: 省残联配合… in a report titled 广东省残联…) acts in its default role only.
+        result.roles += [r for r in roles.roles(text, clauses, acting, cited)
+                         if r.agency.slug != publisher.slug and r.agency.name != author]
     result.indicators = _indicators(result, quantities.MEASURE_WORDS | frozenset(schemes.units))
     return result
 

@@ -43,7 +43,8 @@ def programmes(text: str, within: Span, curation: Curation, kinds: dict[str, str
             slug, entity = slug_for("programme", name, curation)
             found.append(Mention("programme", slug, name, Span(m.start(1), m.end(1)), entity, kind_of[name]))
     for m in _LAUNCHED.finditer(text, within.start, within.end):
-        name = m.group(1)
+        group = "launched" if m.group("launched") else "means"
+        name, span = m.group(group), Span(m.start(group), m.end(group))
         if "“" in name:
             continue  # 实施安全生产处罚“季度清零”和执法量提升行动 coordinates two names; the quoted one is found
         entity = curated.get(name)
@@ -51,14 +52,16 @@ def programmes(text: str, within: Span, curation: Curation, kinds: dict[str, str
             continue
         kind = (entity.type if entity else None) or _kind(name, "", triggers, kinds)
         slug, entity = slug_for("programme", name, curation)
-        found.append(Mention("programme", slug, name, Span(m.start(1), m.end(1)), entity, kind))
+        found.append(Mention("programme", slug, name, span, entity, kind))
     return sorted(found, key=lambda m: m.span.start)
 
 # An unquoted campaign or programme launched by name: 实施养老防诈骗专项行动, 推进…专项行动. The name
 # ends its clause (so 实施…行动方案 is not one) and does not open with a quote (“老吾老”计划 is found
-# as a quoted name).
+# as a quoted name). Named as the means of the clause's work (通过村级组织减负专项行动清理…, 依托…工程
+# 建设…), the name ends at its first 行动/工程/计划 and the clause's verb follows it.
 _LAUNCHED = re.compile(
-    rf"(?:实施|开展|推进|启动|组织开展|深入开展)((?!“)[{_CJK}“”]{{2,30}}?(?:行动|工程|计划))(?=[,，。;；、]|$)"
+    rf"(?:实施|开展|推进|启动|组织开展|深入开展)(?P<launched>(?!“)[{_CJK}“”]{{2,30}}?(?:行动|工程|计划))(?=[,，。;；、]|$)"
+    rf"|(?:通过|依托|借助)(?:实施|开展)?(?P<means>(?!“)[{_CJK}]{{2,30}}?(?:行动|工程|计划))(?!方案|师|书)"
 )
 
 # Verbs that launch or run what follows them: a quoted name after one is a programme, however it

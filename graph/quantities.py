@@ -44,6 +44,10 @@ _BEFORE = "约|近|超过|逾|超|多达|大约|将近|接近"
 _AFTER = "以上|左右|上下|之多"
 
 
+# Nouns that begin with a measure word: the number before them is no measured quantity.
+_NOUNS_OF_UNITS = ("部门", "项目", "条例", "名单")
+
+
 # What follows a number that makes it a date, an age or a period rather than a quantity.
 _NOT_A_QUANTITY = re.compile(r"年|月|日|岁|—|-|号|时|\)|）")
 
@@ -83,6 +87,8 @@ def find(text: str, within: Span, words: frozenset[str] = MEASURE_WORDS) -> list
         cjk = m.group("cjk")
         if cjk and (unit is None or not (m.group("q1") or m.group("q2") or magnitude or len(cjk) > 1)):
             continue  # 一是, 三个责任, 十大改革: a numeral word counts reform work only as 三千余人, 两万多户
+        if unit is not None and text.startswith(_NOUNS_OF_UNITS, m.start("unit")):
+            continue  # 12部门联合印发: 部 begins the noun 部门, and the number counts the issuers of a document
         if unit is None and magnitude is None:
             continue  # a bare number (a heading, a year in a name) is not a reported quantity
         if unit is None and m.group("post") is None and (_NOT_A_QUANTITY.match(after) or not _is_cjk(after)):

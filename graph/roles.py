@@ -25,6 +25,8 @@ from .segment import Span
 _CJK = r"\u4e00-\u9fff"
 _CO = re.compile(rf"(?:联合|会同|协同|配合)(?:[{_CJK}]{{2,14}}、)*$")
 _LEAD_BEFORE = re.compile(r"由(?:[\u4e00-\u9fff]{2,14}、)*$")
+# 县民政局、县财政局联合印发《…》: bodies that issue the reform's own document together act in it.
+_JOINTLY = re.compile(rf"(?:[、和与及][{_CJK}]{{2,14}}?)*(?:联合|共同)")
 _APPROVER_BEFORE = re.compile(r"经$")
 _APPROVER_AFTER = re.compile(r"^(?:同意|批准|审定|审议)")
 _RECIPIENT_BEFORE = re.compile(
@@ -49,6 +51,7 @@ def roles(text: str, clauses: list[Span], agencies: list[Mention], citations: li
         (i.span.start, i.span.end)
         for c in citations for i in c.issuers
         if c.clause is not None and not _CO.search(text[c.clause.start : i.span.start])
+        and not (c.relation == "issues" and _JOINTLY.match(text, i.span.end))
     }
     found = []
     for clause in clauses:
@@ -76,6 +79,6 @@ def role_of(text: str, clause: Span, mention: Mention) -> str | None:
         return "co-actor"
     if after.startswith("牵头") or (_LEAD_BEFORE.search(before) and "牵头" in after):
         return "lead"
-    if after.startswith(("配合", "协同")) or (before.endswith("与") and after.startswith(("共同", "联合"))):
+    if after.startswith(("配合", "协同")) or _JOINTLY.match(after):
         return "co-actor"
     return "implementer"

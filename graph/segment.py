@@ -221,6 +221,16 @@ def clauses(text: str, sentence: Span, list_breaks: frozenset[int] = frozenset()
     return [c for c in (_trim(text, c) for c in result) if c.end > c.start]
 
 
+# An item's number where it opens a clause: （一）, ①, 一是, 第一，.
+_ITEM_MARK = re.compile(r"(?:[（(][一二三四五六七八九十]+[）)]|[①-⑳]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、])")
+
+
+def words_start(text: str, clause: Span) -> int:
+    """Where a clause's own words start: after the item number that opens it (②为…, 三是省人社厅…)."""
+    mark = _ITEM_MARK.match(text, clause.start, clause.end)
+    return mark.end() if mark else clause.start
+
+
 def clause_start(text: str, position: int, floor: int) -> int:
     """Where the clause holding `position` starts: after the last comma, colon, semicolon or sentence
     end before it (`floor` at the latest)."""

@@ -223,3 +223,78 @@ def test_numeral_words_that_count_no_work_are_not_figures():
 
     text = "一是压实三个责任,推进十大改革"
     assert quantities.find(text, Span(0, len(text))) == []
+
+
+def test_a_clause_opening_with_the_whole_year_or_area_ends_the_programmes_topic(tmp_path):
+    x = report(tmp_path, "01改革\n在两个街道试点“邻里互助”服务模式,结对帮扶460户,全年为老年人送餐12万人次,"
+                         "比上年增加1.5万人次。\n实施社区助餐提升行动,全市新建助餐点90个。\n")
+    assert linked(x, "460户", "programme") == {"邻里互助"}
+    assert linked(x, "12万人次", "programme") == set()  # 全年…: the year's total, not the pilot's
+    assert linked(x, "1.5万人次", "programme") == set()  # goes on with that total
+    assert linked(x, "90个", "programme") == set()  # 全市…
+
+
+def test_a_programme_named_as_the_means_of_a_clause_is_that_clauses_only(tmp_path):
+    x = report(tmp_path, "01改革\n通过农村互助养老提质行动新建互助点300个,为留守老年人配送物资2万件。\n"
+                         "依托社区微治理工程化解矛盾纠纷800余起。\n")
+    assert linked(x, "300个", "programme") == {"农村互助养老提质行动"}
+    assert linked(x, "2万件", "programme") == set()  # a new verb with its own object
+    assert linked(x, "800余起", "programme") == {"社区微治理工程"}
+
+
+def test_a_local_bodys_name_ends_before_the_verb_that_follows_it(tmp_path):
+    x = report(tmp_path, "01改革\n会同市退役军人事务局安置退役士兵420名。\n")
+    assert linked(x, "420名", "agency") == {"重庆市退役军人事务局"}
+    assert {(r.agency.name, r.role) for r in x.roles} == {("重庆市退役军人事务局", "co-actor")}
+
+
+def test_people_called_cadres_are_no_ministry(tmp_path):
+    x = report(tmp_path, "01改革\n走访慰问退休干部350名。\n")
+    assert not [m for m in x.mentions if m.kind == "agency"]
+    assert linked(x, "350名", "agency") == set()
+
+
+def test_an_agency_opening_the_clause_after_the_items_lead_is_the_subject_of_later_figures(tmp_path):
+    x = report(tmp_path, "01改革\n二是加强队伍建设,市卫生健康委将社区医生纳入培训计划,全年培训社区医生2600人次。"
+                         "三是开展专项检查,排查隐患80处,公安机关查处案件7起,约谈企业15家。\n")
+    assert linked(x, "2600人次", "agency") == {"重庆市卫生健康委"}
+    assert linked(x, "7起", "agency") == {"公安机关"}
+    assert linked(x, "15家", "agency") == set()  # a subject within a list of results is its own figure's only
+
+
+def test_an_ellipsis_of_a_standard_paid_per_person_inherits_the_group(tmp_path):
+    x = report(tmp_path, "01改革\n孤儿基本生活费集中养育提高到每人每月1800元,分散养育提高到每人每月1400元。\n")
+    assert linked(x, "1400元", "target-group") == {"孤儿"}
+
+
+def test_a_clause_stating_only_a_change_counts_the_group_of_the_figure_before_it(tmp_path):
+    x = report(tmp_path, "01改革\n全年为残疾人提供托养服务5200人次,同比增长9%。\n")
+    (ind,) = [i for i in x.indicators if i.quantity.span.of(x.text) == "9%"]
+    assert {(l.mention.name, l.rule) for l in ind.links if l.kind == "target-group"} == {("残疾人", "change-of-previous")}
+
+
+def test_a_count_of_households_does_not_count_a_population(tmp_path):
+    x = report(tmp_path, "01改革\n组织开展农村低收入人口帮扶排查,上门核查3万余户。\n"
+                         "将防止返贫监测对象纳入帮扶,全年纳入210户。\n")
+    assert linked(x, "3万余户", "target-group") == set()
+    assert linked(x, "210户", "target-group") == {"防止返贫监测对象"}
+
+
+def test_the_publisher_named_in_its_own_report_keeps_only_its_default_role(tmp_path):
+    x = report(tmp_path, "01改革\n2022年,市民政局认真落实中央部署,新建社区食堂40个。\n",
+               publisher="合肥市民政局", place="合肥")
+    assert "合肥市民政局" in {m.name for m in x.mentions if m.kind == "agency"}
+    assert [r for r in x.roles if r.agency.slug == x.publisher.slug] == []
+    assert linked(x, "40个", "agency") == set()
+
+
+def test_bodies_that_jointly_issue_the_reforms_own_document_are_co_actors(tmp_path):
+    x = report(tmp_path, "01改革\n市民政局、市财政局联合印发《重庆市困难群众救助资金管理办法》。\n"
+                         "贯彻民政部等9部门联合印发的《关于加强困难群众救助工作的通知》。\n")
+    assert {(r.agency.name, r.role) for r in x.roles} == {("重庆市财政局", "co-actor")}
+    assert "民政部" not in {r.agency.name for r in x.roles}  # issuers of a document it only implements
+
+
+def test_a_count_of_the_bodies_that_issued_a_document_is_no_figure(tmp_path):
+    x = report(tmp_path, "01改革\n落实国家发展改革委等15部门联合印发的《意见》,建成服务站30个。\n")
+    assert [i.quantity.span.of(x.text) for i in x.indicators] == ["30个"]
