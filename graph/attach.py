@@ -18,10 +18,10 @@ sentence only by one of these rules, each recorded on the link with the words th
   first (实施养老防诈骗专项行动,共排查养老机构6115家,…,完成资金清退2个), unless a clause from there to
   the figure opens with the whole year or area (全年…, 全县…: their totals, not the programme's), or the
   programme is only the means of its own clause's verb (通过…提升行动建设床位3000张,为…安装设备5万台);
-- sentence-subject: a figure whose clause names no acting agency is done by the agency that opens the
-  sentence, or a later clause that states no figure, as its subject (省财政厅下达资金3亿元,支持…1200个;
-  三是壮大人才队伍,省人社厅将…纳入…,全年培训…1.1万人次). An agency opening a clause within a list of
-  results is the subject of that clause's figure only.
+- sentence-subject: a figure whose clause names no acting agency is done by the agencies that open the
+  sentence, or a later clause that states no figure, as its subject, alone or in a list (省财政厅下达资金
+  3亿元,支持…1200个; 三是壮大人才队伍,省人社厅将…纳入…,全年培训…1.1万人次; 省教育厅、省卫健委联合…).
+  An agency opening a clause within a list of results is the subject of that clause's figure only.
 
 Groups, agencies and places are never inherited across sentences; agencies never from an object
 position (移交其他相关部门23个 is not done by the departments, 公安机关立案侦查1个 is).
@@ -112,8 +112,7 @@ def links(text: str, clauses: list[Span], index: int, quantity: Quantity, quanti
     for j in range(index - 1, -1, -1) if not own else ():
         if j > 0 and j in quantified:
             continue  # 公安机关立案侦查1个 within a list of results: the subject of its own figure only
-        opening = words_start(text, clauses[j])
-        subject = [m for m in agents(clauses[j]) if m.span.start == opening]
+        subject = _subjects(text, words_start(text, clauses[j]), agents(clauses[j]))
         if subject:
             found += [Link("agency", m, Span(clauses[j].start, clause.end), "sentence-subject") for m in subject]
             break
@@ -149,6 +148,17 @@ _SCOPE = re.compile(r"全(?:年|[省市县区州国])")
 def _opens_with_scope(text: str, clause: Span) -> bool:
     """全年受理…, 全县建成…, ②全省慈善组织…: the clause counts the whole year or the whole area."""
     return bool(_SCOPE.match(text, words_start(text, clause), clause.end))
+
+
+def _subjects(text: str, opening: int, agencies: list[Mention]) -> list[Mention]:
+    """The agencies that open a clause as its subject: the one at `opening` and those joined to it
+    (省人社厅、省财政厅联合开展…, 县残联和县教育局共同…)."""
+    subjects: list[Mention] = []
+    for m in sorted(agencies, key=lambda m: m.span.start):
+        if m.span.start == opening or (subjects and m.span.start == subjects[-1].span.end + 1
+                                       and text[subjects[-1].span.end] in "、和与及"):
+            subjects.append(m)
+    return subjects
 
 
 def _modifier_only(text: str, clause: Span, quantity: Quantity) -> bool:

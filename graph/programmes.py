@@ -22,7 +22,8 @@ def programmes(text: str, within: Span, curation: Curation, kinds: dict[str, str
     curated = curation.by_name("programme")
     excluded = set(curation.by_name("place")) | set(curation.by_name("target-group"))
     triggers = sorted(kinds, key=len, reverse=True)
-    quoted = [m for m in _QUOTED.finditer(text, within.start, within.end) if m.group(1) not in excluded]
+    quoted = [m for m in _QUOTED.finditer(text, within.start, within.end)
+              if m.group(1) not in excluded and not _PLAN_PERIOD.fullmatch(m.group(1))]
     kind_of: dict[str, str] = {}
     for m in quoted:
         name = m.group(1)
@@ -57,18 +58,23 @@ def programmes(text: str, within: Span, curation: Curation, kinds: dict[str, str
 
 # An unquoted campaign or programme launched by name: 实施养老防诈骗专项行动, 推进…专项行动. The name
 # ends its clause (so 实施…行动方案 is not one) and does not open with a quote (“老吾老”计划 is found
-# as a quoted name). Named as the means of the clause's work (通过村级组织减负专项行动清理…, 依托…工程
+# as a quoted name) other than a plan period's (“十四五”…行动计划). Named as the means of the clause's work (通过村级组织减负专项行动清理…, 依托…工程
 # 建设…), the name ends at its first 行动/工程/计划 and the clause's verb follows it.
 _LAUNCHED = re.compile(
-    rf"(?:实施|开展|推进|启动|组织开展|深入开展)(?P<launched>(?!“)[{_CJK}“”]{{2,30}}?(?:行动|工程|计划))(?=[,，。;；、]|$)"
+    rf"(?:实施|开展|推进|启动|组织开展|深入开展)(?:“十[一二三四五六七八九]五”)?"
+    rf"(?P<launched>(?!“)[{_CJK}“”]{{2,30}}?(?:行动|工程|计划))(?=[,，。;；、]|$)"
     rf"|(?:通过|依托|借助)(?:实施|开展)?(?P<means>(?!“)[{_CJK}]{{2,30}}?(?:行动|工程|计划))(?!方案|师|书)"
 )
 
+# A five-year plan period in quotes (“十四五”) dates the plan named after it: no programme of its own
+# (实施“十四五”特殊教育发展提升行动计划 names 特殊教育发展提升行动计划).
+_PLAN_PERIOD = re.compile(r"十[一二三四五六七八九]五")
+
 # Verbs that launch or run what follows them: a quoted name after one is a programme, however it
-# ends (推行社会救助“一网通办”, 通过“村民说事”协商, 组建“银发先锋”志愿服务队). 实现/确保 state goals, so a
-# quoted slogan after them (确保困难群众“进一个门、办所有事”) is not one.
+# ends (推行社会救助“一网通办”, 通过“村民说事”协商, 组建“银发先锋”志愿服务队, 深化社会救助“一件事”
+# 改革). 实现/确保 state goals, so a quoted slogan after them (确保困难群众“进一个门、办所有事”) is not one.
 _LAUNCH_BEFORE = re.compile(r"(?:推行|实施|开展|推广|打造|建立|创设|创建|举办|设立|推进|试点|依托|通过|组建|启动|"
-                            r"上线|建设|运用|搭建)[^，,。；;“”]{0,12}$")
+                            r"上线|建设|运用|搭建|深化|织密)[^，,。；;“”]{0,12}$")
 
 
 def _kind(name: str, following: str, triggers: list[str], kinds: dict[str, str]) -> str | None:

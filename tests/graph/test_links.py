@@ -298,3 +298,19 @@ def test_bodies_that_jointly_issue_the_reforms_own_document_are_co_actors(tmp_pa
 def test_a_count_of_the_bodies_that_issued_a_document_is_no_figure(tmp_path):
     x = report(tmp_path, "01改革\n落实国家发展改革委等15部门联合印发的《意见》,建成服务站30个。\n")
     assert [i.quantity.span.of(x.text) for i in x.indicators] == ["30个"]
+
+
+def test_a_quoted_plan_period_dates_the_plan_named_after_it(tmp_path):
+    x = report(tmp_path, "01改革\n实施“十四五”社区养老服务质量提升计划,建成示范站20个。\n")
+    assert {m.name for m in x.mentions if m.kind == "programme"} == {"社区养老服务质量提升计划"}
+    assert linked(x, "20个", "programme") == {"社区养老服务质量提升计划"}
+
+
+def test_a_quoted_name_of_the_reform_a_heading_deepens_is_a_programme(tmp_path):
+    x = report(tmp_path, "01深化殡葬服务“一站办”改革\n全年办理业务3200件。\n（二）织密“10分钟助残服务圈”\n")
+    assert {m.name for m in x.mentions if m.kind == "programme"} >= {"一站办", "10分钟助残服务圈"}
+
+
+def test_every_agency_of_a_list_that_opens_the_sentence_is_its_subject(tmp_path):
+    x = report(tmp_path, "01改革\n市教委、市卫生健康委联合开展视力筛查,筛查学生18万人次。\n")
+    assert linked(x, "18万人次", "agency") == {"重庆市教委", "重庆市卫生健康委"}
