@@ -21,8 +21,8 @@ from .store.base import Backend
 from .store.results import ask, construct, select
 
 INCOMING_LIMIT = 1000
-"""Most links into a resource a description lists, counting each label of the linking resource once more
-(rdf:type links into a class, or oa:hasSource links into a text, can be thousands)."""
+"""Most links into a resource a description lists, with the labels of their subjects (rdf:type links into
+a class, or oa:hasSource links into a text, can be thousands)."""
 
 _PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -43,9 +43,12 @@ WHERE {
   { ?doc ?p ?o OPTIONAL { ?o ?lp ?ol VALUES ?lp { rdfs:label skos:prefLabel } } }
   UNION { ?doc ?x ?h FILTER(isIRI(?h) && STRSTARTS(STR(?h), CONCAT(STR(?doc), "#"))) ?h ?hp ?ho }
 }"""
+# Past INCOMING_LIMIT links, which ones are listed is the store's index order, not an order of their
+# names: ordering them by name first makes Oxigraph read every linking IRI's text for each comparison, 20 s
+# for the 49,600 links into the bureau at 10 M triples, against 0.2 s for these; the page gives the exact total beside them.
 INCOMING = _PREFIXES + f"""CONSTRUCT {{ ?in ?ip ?doc . ?in ?lp ?l . }}
-WHERE {{ ?in ?ip ?doc OPTIONAL {{ ?in ?lp ?l VALUES ?lp {{ rdfs:label skos:prefLabel }} }} }}
-ORDER BY ?in ?ip ?lp ?l LIMIT {INCOMING_LIMIT}"""
+WHERE {{ {{ SELECT ?in ?ip ?doc WHERE {{ ?in ?ip ?doc }} LIMIT {INCOMING_LIMIT} }}
+  OPTIONAL {{ ?in ?lp ?l VALUES ?lp {{ rdfs:label skos:prefLabel }} }} }}"""
 
 EXISTS = "ASK { { ?doc ?p ?o } UNION { ?s ?p ?doc } UNION { GRAPH ?doc { ?s ?p ?o } } }"
 
