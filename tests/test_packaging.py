@@ -14,6 +14,7 @@ import importlib.metadata
 import json
 import re
 import shutil
+import site
 import subprocess
 import sys
 import tomllib
@@ -163,15 +164,19 @@ def test_every_module_in_the_wheel_imports_from_the_wheel(wheel: Path, tmp_path:
     zipfile.ZipFile(wheel).extractall(unpacked)
     modules = sorted(".".join(path.relative_to(unpacked).with_suffix("").parts).removesuffix(".__init__")
                      for path in unpacked.glob("reformkg/**/*.py") if path.name != "__main__.py")
+    # The site-packages are this interpreter's, given from here: under -S a virtual environment's
+    # interpreter takes the base installation's prefix, whose site-packages hold whatever was left
+    # there (a fresh machine has no cn2an there, and the test failed only on one).
     script = """if True:
-        import importlib, json, site, sys
-        unpacked, modules = sys.argv[1], json.loads(sys.argv[2])
+        import importlib, json, sys
+        unpacked, modules, packages = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
         sys.path[:0] = [unpacked]
-        sys.path += site.getsitepackages()
+        sys.path += packages
         outside = [m for m in modules if not importlib.import_module(m).__file__.startswith(unpacked)]
         sys.exit(f"imported from outside the wheel: {outside}" if outside else 0)
     """
-    result = subprocess.run([sys.executable, "-S", "-c", script, str(unpacked), json.dumps(modules)],
+    result = subprocess.run([sys.executable, "-S", "-c", script, str(unpacked), json.dumps(modules),
+                             json.dumps(site.getsitepackages())],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
 
