@@ -54,6 +54,13 @@ _ORG_SUFFIX = ("人民政府", "政府", "办公厅", "办公室", "常委会", 
 
 _LEVEL = "省市县区州"
 
+# The suffixes of administrative bodies, not of facilities (…服务中心, 福利院): where a name is cut
+# from the words that follow it, only these end it.
+_ADMINISTRATIVE_SUFFIX = tuple(s for s in _ORG_SUFFIX if s not in ("中心", "院"))
+
+# Words that open with a level without naming a place: 县级, 市级 …, 区域, 县域.
+_NOT_A_PLACE = re.compile(r"[省市县区州](?:级|域)")
+
 # Words that a body's suffix begins (市场监管部门, 局长): a name does not end inside them.
 _SUFFIX_WORDS = ("部门", "局长", "厅长", "院长", "委员", "办法", "处长")
 
@@ -114,8 +121,9 @@ def _names_at(clause: str, start: int) -> list[tuple[int, str]]:
             name = name[verb.end():]
         if name[:1] in _LEVEL and not _is_body(name, len(name)):
             # 配合县人力资源社会保障局开发公益性岗位, 市民政局认真落实…部署: the words after a local
-            # body's name are not part of it.
-            name = name[: _body_end(name)]
+            # body's name are not part of it. A level used as an adjective (县级养老服务中心新增…,
+            # 区域…) opens no body's name, and a facility (…中心, 福利院) is no body.
+            name = "" if _NOT_A_PLACE.match(name) else name[: _body_end(name)]
         if not name or not (name[0] in _LEVEL or name.startswith(("国务院", "国家", "中共中央", "全国")) or name.endswith("部")):
             break
         if not _is_body(name, len(name)) or not 3 <= len(name) <= 16:
@@ -144,10 +152,14 @@ def title_author(title: str) -> str | None:
 
 
 def _body_end(words: str) -> int:
-    """Where the body's name that opens `words` ends: at the first suffix that no longer one follows
-    within three characters (市人民政府办公室转发 → 市人民政府办公室, not 市人民政府); 0 if none."""
+    """Where the administrative body's name that opens `words` ends: at the first suffix that no
+    longer one follows within three characters (市人民政府办公室转发 → 市人民政府办公室, not 市人民政府);
+    0 if none."""
+    def ends(end: int) -> bool:
+        return _is_body(words, end) and words[:end].endswith(_ADMINISTRATIVE_SUFFIX)
+
     for end in range(3, min(len(words), 16) + 1):
-        if _is_body(words, end) and not any(_is_body(words, j) for j in range(end + 1, min(len(words), end + 3) + 1)):
+        if ends(end) and not any(ends(j) for j in range(end + 1, min(len(words), end + 3) + 1)):
             return end
     return 0
 

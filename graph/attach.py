@@ -109,9 +109,9 @@ def links(text: str, clauses: list[Span], index: int, quantity: Quantity, quanti
                 break
     own = agents(clause)
     found += [Link("agency", m, clause, "own-clause") for m in own]
-    for j in range(index - 1, -1, -1) if not own else ():
-        if j > 0 and j in quantified:
-            continue  # 公安机关立案侦查1个 within a list of results: the subject of its own figure only
+    # 公安机关立案侦查1个 within a list of results is the subject of its own figure only.
+    openers = [j for j in range(index - 1, -1, -1) if j == 0 or j not in quantified] if not own else []
+    for j in openers:
         subject = _subjects(text, words_start(text, clauses[j]), agents(clauses[j]))
         if subject:
             found += [Link("agency", m, Span(clauses[j].start, clause.end), "sentence-subject") for m in subject]

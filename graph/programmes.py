@@ -47,7 +47,12 @@ def programmes(text: str, within: Span, curation: Curation, kinds: dict[str, str
         group = "launched" if m.group("launched") else "means"
         name, span = m.group(group), Span(m.start(group), m.end(group))
         if "“" in name:
-            continue  # 实施安全生产处罚“季度清零”和执法量提升行动 coordinates two names; the quoted one is found
+            # 实施安全生产处罚“季度清零”和执法量提升行动 coordinates two names: the quoted one is found as
+            # such, and the one after 和 is this one.
+            second = re.search(rf"”[和及与、]([{_CJK}]{{2,30}})$", name)
+            if second is None:
+                continue
+            name, span = second.group(1), Span(span.end - len(second.group(1)), span.end)
         entity = curated.get(name)
         if entity is not None and entity.ignore:
             continue
@@ -58,8 +63,9 @@ def programmes(text: str, within: Span, curation: Curation, kinds: dict[str, str
 
 # An unquoted campaign or programme launched by name: 实施养老防诈骗专项行动, 推进…专项行动. The name
 # ends its clause (so 实施…行动方案 is not one) and does not open with a quote (“老吾老”计划 is found
-# as a quoted name) other than a plan period's (“十四五”…行动计划). Named as the means of the clause's work (通过村级组织减负专项行动清理…, 依托…工程
-# 建设…), the name ends at its first 行动/工程/计划 and the clause's verb follows it.
+# as a quoted name) other than a plan period's (“十四五”…行动计划). Named as the means of the clause's
+# work (通过村级组织减负专项行动清理…, 依托…工程建设…), the name ends at its first 行动/工程/计划 and
+# the clause's verb follows it.
 _LAUNCHED = re.compile(
     rf"(?:实施|开展|推进|启动|组织开展|深入开展)(?:“十[一二三四五六七八九]五”)?"
     rf"(?P<launched>(?!“)[{_CJK}“”]{{2,30}}?(?:行动|工程|计划))(?=[,，。;；、]|$)"

@@ -3,14 +3,14 @@
 Roles (ontology: rkg:PublisherRole, rkg:LeadRole, rkg:CoActorRole, rkg:ImplementerRole):
 
 - publisher: the report's own bureau, the default actor of every reform (from the metadata);
-- co-actor: named after 联合, 会同, 协同 or 配合, before 配合, or as 与…共同 (联合市检察院印发…,
-  会同省财政厅…, 省残联配合…, 与市中级人民法院共同…);
+- co-actor: named after 联合, 会同, 协同 or 配合, before 配合, or before 联合/共同 alone or in a list
+  (联合市检察院印发…, 会同省财政厅…, 省残联配合…, 与市中级人民法院共同…, 县民政局、县财政局联合印发…);
 - lead: named before 牵头, or between 由 and 牵头;
 - implementer: any other agency a clause names as doing something or as given duties
   (税务、财政等部门及时确认…; 公安机关立案侦查…; 明确民政…等部门职能职责).
 
 No role at all for an agency that only issued a document the reform cites (its issuers are linked to
-the document), that approved something (经市政府同意), or that receives something (移交其他相关部门,
+the document; those that issue the reform's own document together with it act in it), that approved something (经市政府同意), or that receives something (移交其他相关部门,
 审批权下放到区级政府): the text says they were acted upon, not that they acted.
 """
 from __future__ import annotations

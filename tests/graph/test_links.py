@@ -314,3 +314,13 @@ def test_a_quoted_name_of_the_reform_a_heading_deepens_is_a_programme(tmp_path):
 def test_every_agency_of_a_list_that_opens_the_sentence_is_its_subject(tmp_path):
     x = report(tmp_path, "01改革\n市教委、市卫生健康委联合开展视力筛查,筛查学生18万人次。\n")
     assert linked(x, "18万人次", "agency") == {"重庆市教委", "重庆市卫生健康委"}
+
+
+def test_a_campaign_coordinated_after_a_quoted_one_is_a_programme_too(tmp_path):
+    x = report(tmp_path, "01改革\n实施养老机构违规收费“动态清零”和服务质量提升行动。\n")
+    assert {m.name for m in x.mentions if m.kind == "programme"} == {"动态清零", "服务质量提升行动"}
+
+
+def test_a_level_used_as_an_adjective_or_a_facility_is_no_acting_body(tmp_path):
+    x = report(tmp_path, "01改革\n县级康复服务中心新增床位120张,区域助残服务中心覆盖率达到75%。\n")
+    assert not [m for m in x.mentions if m.kind == "agency"]
