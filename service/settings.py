@@ -77,8 +77,9 @@ class Settings:
     max_nesting: int = _setting(200, "deepest bracket/subquery nesting a query may have (400 above it)")
     memory_replica_bytes: int = _setting(
         16 * 1024 * 1024,
-        "query engines copy a snapshot of at most this size on disk into memory (reads ~3× faster; ~3× its disk "
-        "size in memory per engine, ~2 s to copy 16 MB); 0: always read from disk")
+        "query engines, and each web worker for its short queries, copy a snapshot of at most this size on disk "
+        "into memory (reads ~3× faster; ~3× its disk size in memory per copy, ~2 s to copy 16 MB); 0: always read "
+        "from disk, in engines")
     max_engine_bytes: int = _setting(
         2 * 1024 ** 3, "memory one query engine may allocate; a query needing more fails (500); 0: no limit")
     client_timeout: float = _setting(

@@ -26,7 +26,7 @@ from .. import formats
 from ..errors import FormNotAcceptable, QuerySyntaxError
 from ..formats import Format
 from ..settings import Settings
-from ..sparql import guards
+from ..sparql import bounded, guards
 from ..sparql.binding import bind
 from ..sparql.request import QueryRequest
 
@@ -115,6 +115,8 @@ class Prepared:
     timeout: Limit
     prefixes: Mapping[str, str] = field(default_factory=dict)
     """The query's prefixes, for a graph serialised in Turtle and the like."""
+    short: bool = False
+    """Whether its work is bounded by the rows it gives (sparql/bounded.py), so that no deadline need stop it."""
 
 
 class Backend(ABC):
@@ -160,6 +162,7 @@ class Backend(ABC):
             max_bytes=s.max_result_bytes,
             timeout=Limit.lowered(request.timeout, s.query_timeout, "query_timeout"),
             prefixes=scanned.prefixes() if formats.answer_of(form) == formats.GRAPH else {},
+            short=not request.substitutions and bounded.short(scanned),
         )
 
     def update(self, text: str, timeout: float, *, base_iri: str | None = None,

@@ -1,22 +1,30 @@
 """The embedded on-disk Oxigraph store as a `Backend`: every query and write runs in an engine process.
 
 The web process never opens the store: queries go to a pool of engine processes reading immutable
-snapshots (executor.py, engine.py, snapshots.py), writes to a writer process. What reaches here has
+snapshots (executor.py, engine.py, snapshots.py), writes to a writer process. A short query (one whose
+work the rows it gives bound, sparql/bounded.py) is answered in the web process from its own copy of
+the current snapshot (replica.py), as an engine would answer it. What reaches here has
 passed the Backend's policy (store/base.py); a job tells the engine the text to run, the format to
 write and the limits, and the engine serialises the answer once.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ... import clients
 from ...settings import Settings
 from ..base import Backend, Limit, Payload, Prepared, QueryResponse, Terms
 from . import snapshots
 from .executor import Answer, Executor
+from .replica import Replica
 
 
 LOAD_BYTES_PER_SECOND = 1024 * 1024
+MARGIN = 0.05
+"""A short query is answered in this process only with at least this many seconds of its time left;
+with less, an engine answers it, and its deadline stops it as it would any query."""
 
 
 class StoreMissing(Exception):
@@ -27,6 +35,9 @@ class EmbeddedStore(Backend):
     def __init__(self, settings: Settings, executor: Executor) -> None:
         super().__init__(settings)
         self.executor = executor
+        self.replica = Replica(settings.data_dir, settings.memory_replica_bytes) \
+            if settings.memory_replica_bytes > 0 else None
+        """Where short queries are answered in this process (replica.py); None: engines answer all."""
 
     @classmethod
     def open(cls, settings: Settings) -> EmbeddedStore:
@@ -66,7 +77,15 @@ class EmbeddedStore(Backend):
 
     def _run(self, query: Prepared) -> QueryResponse:
         timeout = query.timeout
-        return _response(self.executor.stream(self._job("query", query), timeout.value,
+        job = self._job("query", query)
+        if query.short and self.replica is not None and clients.arrived() + timeout.value - time.monotonic() > MARGIN:
+            answered = self.replica.answer(job)
+            if answered is not None:
+                form, media_type, data = answered
+                if len(data) > self.settings.buffer_bytes:  # as the engines' answer would be: streamed
+                    return QueryResponse(form, media_type, iter([data]))  # type: ignore[arg-type]
+                return QueryResponse(form, media_type, [data], len(data))  # type: ignore[arg-type]
+        return _response(self.executor.stream(job, timeout.value,
                                               _exceeded("query", timeout), self.settings.buffer_bytes))
 
     def _evaluate(self, query: Prepared) -> Terms:

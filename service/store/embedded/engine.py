@@ -22,7 +22,8 @@ first leaves the network (a network namespace of its own), so they could not fet
 
 Oxigraph parses and evaluates by recursion, so a query nested deep enough overflows the stack, and
 the process dies of it (SIGSEGV; no exception reaches Python). Each job therefore runs on a thread
-with a stack of STACK_BYTES, enough for anything max_query_length allows by default, and an engine
+with a stack of STACK_BYTES, enough for anything max_query_length allows by default (a short query,
+which cannot nest deep, on the main thread), and an engine
 may allocate at most `max_engine_bytes` (RLIMIT_DATA), so an exploding sort or join aborts the engine
 instead of exhausting the machine. Whatever still kills an engine is the web process's to handle: the
 job gets 500 and a fresh engine takes its place (executor.py).
@@ -38,20 +39,19 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 from pyoxigraph import (
-    DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat, Store, parse, serialize,
+    DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store, parse, serialize,
 )
 
 from ... import errors, formats
 from ...sparql.syntax import explain
-from ..base import Limit, too_many_bytes, too_many_rows
-from . import compaction, load, snapshots
+from ..base import too_many_bytes
+from . import compaction, evaluation, load, snapshots
 
 log = logging.getLogger("reformkg.engine")
 
@@ -60,6 +60,12 @@ CHUNK_BYTES = 64 * 1024
 # stack; 8 MB, a main thread's usual stack, overflows at 10,000 UNIONs or 5,000 nested brackets.
 # Only the pages a query touches are resident, and they are returned when its thread ends.
 STACK_BYTES = 256 * 1024 * 1024
+# A query of fewer than INLINE_CHARS characters nests less deep than that, which needs far less than the
+# usual 8 MB main-thread stack (4,000 nested brackets, `!`s or UNIONs run on it): such a query runs on
+# the engine's main thread, not a thread of its own: starting and joining one took three quarters of a
+# small query's round trip to its engine (the mix's ASK: 1.1 ms, 0.25 ms inline, on a busy machine).
+INLINE_CHARS = 1000
+INLINE_STACK_BYTES = 8 * 1024 * 1024
 
 
 class _Channel(io.RawIOBase):
@@ -97,48 +103,6 @@ class _Channel(io.RawIOBase):
         self.send(("end",))
 
 
-class _Answer(io.RawIOBase):
-    """Where a query's answer is written: kept whole, its bytes counted against max_bytes as it is
-    written and, for SELECT results, its rows too, by the format's row counter (formats.py). Past
-    max_bytes nothing more is kept but the rows are still counted to the end, as a remote server's
-    answer is (store/remote/answers.py): a result with too many rows says so, whatever its size."""
-
-    def __init__(self, fmt: formats.Format, job: dict) -> None:
-        super().__init__()
-        self.rows = fmt.rows() if fmt.rows is not None else None
-        self.max_bytes, self.job = job["max_bytes"], job
-        self.size = 0
-        self.parts: list[bytes] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        if self.rows is not None and self.rows.feed(data) > self.job["max_rows"]:
-            raise errors.ResultTooLarge(too_many_rows(_rows_limit(self.job)))
-        self.size += len(data)
-        if self.size <= self.max_bytes:
-            self.parts.append(bytes(data))
-        return len(data)
-
-    def check(self) -> None:
-        """Raises ResultTooLarge when the whole answer is larger than max_bytes."""
-        if self.size > self.max_bytes:
-            raise errors.ResultTooLarge(too_many_bytes(self.max_bytes))
-
-
-def _limited(items: Iterator[Any], job: dict) -> Iterator[Any]:
-    """The items (rows, triples), stopping the query with ResultTooLarge past the job's max_rows."""
-    for n, item in enumerate(items, 1):
-        if n > job["max_rows"]:
-            raise errors.ResultTooLarge(too_many_rows(_rows_limit(job)))
-        yield item
-
-
-def _rows_limit(job: dict) -> Limit:
-    return Limit(job["max_rows"], job["rows_limit"])
-
-
 def _graph(graph: str | None) -> NamedNode | DefaultGraph:
     return DefaultGraph() if graph is None else NamedNode(graph)
 
@@ -160,7 +124,7 @@ class QueryEngine:
         if self.pin is not None and snapshots.generation(self.data_dir) == self.pin.generation:
             return
         pin = snapshots.pin(self.data_dir)
-        old, self.store, self.pin = self.pin, _open_snapshot(pin.path, self.replica_bytes), pin
+        old, self.store, self.pin = self.pin, evaluation.open_snapshot(pin.path, self.replica_bytes), pin
         if old is not None:
             old.release()
 
@@ -177,55 +141,32 @@ class QueryEngine:
         self._refresh()
         getattr(self, "_" + job["op"])(job, out)
 
-    def _evaluate(self, job: dict) -> QueryBoolean | QuerySolutions | QueryTriples:
-        assert self.store is not None
-        options: dict[str, Any] = {}
-        if job["default_graphs"] or job["named_graphs"]:
-            options["default_graph"] = [NamedNode(g) for g in job["default_graphs"]]
-            options["named_graphs"] = [NamedNode(g) for g in job["named_graphs"]]
-        elif job["union"]:
-            options["use_default_graph_as_union"] = True
-        try:
-            return _evaluate(lambda: self.store.query(job["query"], base_iri=job["base_iri"], **options))
-        except SyntaxError as exc:
-            raise errors.QuerySyntaxError(explain(job["query"], str(exc))) from exc
-
     def _query(self, job: dict, out: _Channel) -> None:
-        """The answer written once, in the job's format, whole before its head is sent: its rows and
-        bytes are counted as it is written, so every limit is an error status, never a cut answer."""
-        result = self._evaluate(job)
-        fmt = formats.BY_MEDIA[job["media_type"]]
-        answer = _Answer(fmt, job)
-        if isinstance(result, QueryBoolean):
-            form = "ASK"
-            fmt.write(result, answer)
-        elif isinstance(result, QuerySolutions):
-            form = "SELECT"
-            _evaluate(lambda: fmt.write(result, answer))
-        else:
-            form = job["form"]
-            _evaluate(lambda: fmt.write(_limited(result, job), answer, job["prefixes"]))
-        answer.check()
+        """The answer written once, in the job's format, whole before its head is sent (evaluation.py)."""
+        assert self.store is not None
+        form, media_type, answer = evaluation.answer(self.store, job)
         if answer.size <= CHUNK_BYTES:
             # One message instead of three: each costs the web process a wake-up, as much as a
             # small query's evaluation.
-            out.send(("whole", form, fmt.media_type, b"".join(answer.parts)))
+            out.send(("whole", form, media_type, b"".join(answer.parts)))
             return
-        out.head(form, fmt.media_type)
+        out.head(form, media_type)
         for part in answer.parts:
             out.write(part)
         out.end()
 
     def _terms(self, job: dict, out: _Channel) -> None:
         """The answer as terms, for pages: (form, variables, rows of terms and None | triples | boolean)."""
-        result = self._evaluate(job)
+        assert self.store is not None
+        result = evaluation.evaluate(self.store, job)
         if isinstance(result, QueryBoolean):
             answer: tuple = ("ASK", (), bool(result))
         elif isinstance(result, QuerySolutions):
             rows = (tuple(solution) for solution in result)
-            answer = ("SELECT", tuple(v.value for v in result.variables), _evaluate(lambda: list(_limited(rows, job))))
+            answer = ("SELECT", tuple(v.value for v in result.variables),
+                      evaluation.guarded(lambda: list(evaluation.limited(rows, job))))
         else:
-            answer = (job["form"], (), _evaluate(lambda: list(_limited(result, job))))
+            answer = (job["form"], (), evaluation.guarded(lambda: list(evaluation.limited(result, job))))
         out.send(("value", answer))
 
     def _dump(self, job: dict, out: _Channel) -> None:
@@ -252,30 +193,6 @@ class QueryEngine:
 
     def _count(self, job: dict, out: _Channel) -> None:
         out.send(("value", len(self.store)))
-
-
-def _open_snapshot(path: Path, replica_bytes: int) -> Store:
-    """The snapshot read-only, or a copy of it in memory when it is at most `replica_bytes` on disk.
-
-    pyoxigraph answers from memory about three times faster than from RocksDB (benchmarks/results/
-    compare-reform.md), and a snapshot never changes, so the copy is exactly as current as the files.
-    Quads are copied as objects, not re-parsed, so blank nodes keep the labels the files give them.
-    """
-    disk = Store.read_only(str(path))
-    if replica_bytes <= 0 or sum(e.stat().st_size for e in os.scandir(path) if e.is_file()) > replica_bytes:
-        return disk
-    memory = Store()
-    memory.extend(disk)
-    return memory
-
-
-def _evaluate(run: Callable[[], Any]) -> Any:
-    """Evaluation errors pyoxigraph raises (RuntimeError: an unbound SERVICE name …) are the query's: 400.
-    Storage errors (OSError) are the engine's: 500, with the details only in the log."""
-    try:
-        return run()
-    except RuntimeError as exc:
-        raise errors.BadRequest(f"the query failed: {exc}") from exc
 
 
 class Writer:
@@ -466,8 +383,11 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def serve(role: str, data_dir: Path, conn: Connection, offline: bool, replica_bytes: int = 0) -> None:
+def serve(role: str, data_dir: Path, conn: Connection, offline: bool, replica_bytes: int = 0,
+          max_bytes: int = 0) -> None:
     engine = QueryEngine(data_dir, replica_bytes) if role == "query" else Writer(data_dir)
+    stack = resource.getrlimit(resource.RLIMIT_STACK)[0]
+    inline = stack == resource.RLIM_INFINITY or stack >= INLINE_STACK_BYTES
     conn.send(("ready", os.getpid(), offline))
     while True:
         if isinstance(engine, Writer) and engine.store is not None and not conn.poll(Writer.IDLE_SECONDS):
@@ -481,6 +401,10 @@ def serve(role: str, data_dir: Path, conn: Connection, offline: bool, replica_by
         except EOFError:
             return
         out = _Channel(conn, job.get("max_bytes", 0))
+        text = job.get("query")
+        if inline and isinstance(engine, QueryEngine) and text is not None and len(text) < INLINE_CHARS:
+            _run_inline(engine, job, out, max_bytes)
+            continue
         thread = threading.Thread(target=_run_job, args=(engine, job, out), name=f"job-{job.get('op')}")
         try:
             thread.start()
@@ -493,8 +417,21 @@ def serve(role: str, data_dir: Path, conn: Connection, offline: bool, replica_by
         thread.join()
 
 
+def _run_inline(engine: QueryEngine, job: dict, out: _Channel, max_bytes: int) -> None:
+    """A short query's job on the main thread, allowed `max_bytes` (0: no limit) like any query: the
+    limit main() sets leaves room for a job thread's stack, which this job does not have."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if max_bytes:
+        resource.setrlimit(resource.RLIMIT_DATA, (max_bytes, hard))
+    try:
+        _run_job(engine, job, out)
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
 def _run_job(engine: QueryEngine | Writer, job: dict, out: _Channel) -> None:
-    """One job, on a thread of its own with a stack of STACK_BYTES; its errors go to the web process."""
+    """One job, on a thread of its own with a stack of STACK_BYTES (a short query on the main thread);
+    its errors go to the web process."""
     try:
         engine.run(job, out)
     except errors.ServiceError as exc:
@@ -522,7 +459,7 @@ def main(argv: list[str]) -> None:
         hard = resource.getrlimit(resource.RLIMIT_DATA)[1] if role == "write" else limit
         resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
     threading.stack_size(STACK_BYTES)
-    serve(role, Path(data_dir), Connection(int(fd)), offline, int(replica_bytes))
+    serve(role, Path(data_dir), Connection(int(fd)), offline, int(replica_bytes), int(max_bytes))
 
 
 if __name__ == "__main__":
