@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..errors import BadRequest, Forbidden, PayloadTooLarge
 from ..settings import Settings
-from .text import SparqlText
+from .text import SparqlText, read
 
 
 def check(text: str, settings: Settings, *, update: bool) -> SparqlText:
@@ -17,7 +17,7 @@ def check(text: str, settings: Settings, *, update: bool) -> SparqlText:
     if len(text) > settings.max_query_length:
         raise PayloadTooLarge(f"the {what} is {len(text)} characters long; the limit is "
                               f"{settings.max_query_length}, set by max_query_length")
-    scanned = SparqlText(text)
+    scanned = read(text)
     if scanned.depth > settings.max_nesting:
         raise BadRequest(f"the {what} nests brackets {scanned.depth} deep; the limit is "
                          f"{settings.max_nesting}, set by max_nesting")
