@@ -12,7 +12,7 @@ from reformkg.service.errors import ResultTooLarge
 from reformkg.service.sparql.bounded import short
 from reformkg.service.sparql.text import SparqlText
 from reformkg.service.store.base import QueryRequest
-from reformkg.service.store.embedded import EmbeddedStore, replica
+from reformkg.service.store.embedded import EmbeddedStore, evaluation, replica
 
 from .conftest import TOKEN, make_data_dir, sample_nquads, settings_for
 
@@ -158,7 +158,7 @@ def test_no_copy_is_made_of_a_snapshot_the_engines_read_from_disk(data_dir: Path
     store = _open(data_dir, memory_replica_bytes=1024)
     try:
         assert store.replica is not None
-        store.replica._copy()
+        store.replica._store()
         deadline = time.monotonic() + 30
         while store.replica._current is None:
             assert time.monotonic() < deadline
@@ -166,5 +166,26 @@ def test_no_copy_is_made_of_a_snapshot_the_engines_read_from_disk(data_dir: Path
         assert store.replica._current[1] is None
         assert store.replica.answer({}) is None  # an engine answers every query
         assert _answer(store, SHORT[0], "text/csv")[1].count(b"\n") > 2
+    finally:
+        store.close()
+
+
+def test_a_snapshot_that_cannot_be_copied_is_answered_by_engines_and_not_copied_again(data_dir: Path, monkeypatch,
+                                                                                       caplog):
+    tries = []
+
+    def failing(path, replica_bytes):
+        tries.append(path)
+        raise RuntimeError("no memory for the copy")
+
+    monkeypatch.setattr(evaluation, "open_snapshot", failing)
+    store = _open(data_dir)
+    try:
+        deadline = time.monotonic() + 30
+        while store.replica._store() is None and store.replica._current is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert _answer(store, SHORT[0], "text/csv")[1].count(b"\n") > 2  # answered, by an engine
+        assert len(tries) == 1 and "could not be copied" in caplog.text
     finally:
         store.close()

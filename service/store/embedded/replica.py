@@ -61,18 +61,18 @@ class Replica:
         if current is not None and current[0] == generation:
             return current[1]
         if generation is not None:
-            self._copy()
+            self._copy(generation)
         return None
 
-    def _copy(self) -> None:
+    def _copy(self, generation: str) -> None:
         """Copy the current snapshot on a thread of its own, unless a copy is being made."""
         with self._lock:
-            if self._copying or self.replica_bytes <= 0:
+            if self._copying:
                 return
             self._copying = True
-        threading.Thread(target=self._make, daemon=True, name="replica").start()
+        threading.Thread(target=self._make, args=(generation,), daemon=True, name="replica").start()
 
-    def _make(self) -> None:
+    def _make(self, generation: str) -> None:
         try:
             pin = snapshots.pin(self.data_dir)
             try:
@@ -82,8 +82,10 @@ class Replica:
                 self._current = (pin.generation, store)
             finally:
                 pin.release()
-        except OSError:
-            log.exception("the snapshot could not be copied into the web process; engines answer every query")
+        except Exception:
+            # Not tried again for this snapshot: engines answer its queries, as they would any.
+            log.exception("snapshot %s could not be copied into the web process", generation)
+            self._current = (generation, None)
         finally:
             with self._lock:
                 self._copying = False
