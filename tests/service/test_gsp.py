@@ -188,3 +188,31 @@ def test_a_put_larger_than_the_body_limit_is_spooled_bulk_loaded_and_keeps_its_b
     assert answer.text.split()[-1] == "40002"  # the bad body changed nothing
     assert not list((data_dir / "stores").glob(".*.loading"))  # and left no stage behind
     assert set(Path(tempfile.gettempdir()).glob("reformkg-upload-*")) <= uploads  # the spooled bodies are gone
+
+
+@pytest.mark.embedded_only
+def test_a_large_put_replacing_a_graph_that_holds_most_of_the_store_leaves_the_rest(server_factory, tmp_path):
+    data_dir = make_data_dir(tmp_path / "data", sample_nquads())
+    server = server_factory(data_dir, env={"REFORMKG_QUERY_TIMEOUT": "30"})  # counts, beside other work
+    large = "http://example.org/g/large"
+    headers = {**AUTH, "Content-Type": "application/n-triples"}
+
+    def put(n: int, start: int) -> int:
+        body = "".join(f'<http://example.org/s/{i}> <http://example.org/v> "{i}" .\n' for i in range(start, start + n))
+        assert len(body) > max(SPOOL_BYTES, LIMITS["max_body_bytes"])
+        return requests.put(f"{server.url}/store", params={"graph": large}, data=body, headers=headers,
+                            timeout=60).status_code
+
+    def graphs() -> dict[str, tuple[str, str]]:
+        """Each named graph's quad count and least object."""
+        query = "SELECT ?g (COUNT(*) AS ?n) (MIN(STR(?o)) AS ?least) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        answer = requests.get(f"{server.url}/sparql", params={"query": query}, headers={"Accept": "text/csv"},
+                              timeout=10)
+        assert answer.status_code == 200, answer.text
+        rows = [line.split(",") for line in answer.text.splitlines()[1:]]
+        return {g: (n, least) for g, n, least in rows}
+
+    assert put(40_000, 0) == 201
+    before = graphs()
+    assert put(30_000, 50_000) == 204
+    assert graphs() == {**before, large: ("30000", "50000")}  # replaced, and every other graph as it was

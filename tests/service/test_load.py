@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
-from pyoxigraph import Store
+from pyoxigraph import NamedNode, Store
 
 from reformkg.service.cli import main as cli
-from reformkg.service.store.embedded import snapshots
+from reformkg.service.store.embedded import load, snapshots
 
 from .conftest import SAMPLE_GRAPH, SAMPLE_SIZE, make_data_dir, sample_nquads
 from .test_snapshots import disk_bytes
@@ -49,6 +49,15 @@ def _snapshot(data_dir: Path) -> Store:
         copy = Store()
         copy.extend(Store.read_only(str(pin.path)))
         return copy
+    finally:
+        pin.release()
+
+
+def _has_graph(data_dir: Path, graph: NamedNode) -> bool:
+    """Whether the current snapshot names `graph`, empty or not (a copy in memory would hold only quads)."""
+    pin = snapshots.pin(data_dir)
+    try:
+        return Store.read_only(str(pin.path)).contains_named_graph(graph)
     finally:
         pin.release()
 
@@ -103,6 +112,74 @@ def test_replace_leaves_only_the_files_loaded(tmp_path):
     file.write_text(_lines(5, f"{EX}g/mine"))
     _load("--data-dir", str(data_dir), "--replace", str(file))
     assert _graphs(data_dir) == {f"{EX}g/mine": 5}
+
+
+def test_triple_files_given_one_graph_are_loaded_together_replacing_what_it_held(tmp_path):
+    data_dir = make_data_dir(tmp_path / "data", sample_nquads())
+    first, second = tmp_path / "first.nt", tmp_path / "second.nt"
+    first.write_text(_lines(3))
+    second.write_text(_lines(2, start=10))
+    _load("--data-dir", str(data_dir), "--graph", f"{EX}g/mine", str(first))
+    _load("--data-dir", str(data_dir), "--graph", f"{EX}g/mine", str(first), str(second))
+    assert _graphs(data_dir)[f"{EX}g/mine"] == 5  # the second file did not replace the first
+
+
+def test_reloading_a_graph_that_holds_most_of_the_store_copies_the_rest_instead_of_dropping_it(tmp_path,
+                                                                                              monkeypatch):
+    data_dir = tmp_path / "data"
+    shared = tmp_path / "shared.trig"  # one blank node in two graphs
+    shared.write_text(f'<{EX}g/one> {{ _:k <{EX}p> "a" }} <{EX}g/two> {{ _:k <{EX}p> "b" }}\n')
+    mine = tmp_path / "mine.nt"
+    mine.write_text(_lines(50))
+    _load("--data-dir", str(data_dir), str(shared), str(mine))
+    empty = NamedNode(f"{EX}g/empty")  # as a Graph Store PUT of an empty body makes one
+    with snapshots.write_lock(data_dir):
+        load.stage(data_dir, lambda store: store.add_graph(empty))
+    mine.write_text(_lines(40, start=100))
+
+    def dropping(store, graph):
+        raise AssertionError("a graph holding most of the store was dropped quad by quad")
+
+    monkeypatch.setattr(load, "clear", dropping)
+    load.load(data_dir, [load.source(mine)])
+    assert _graphs(data_dir) == {f"{EX}g/one": 1, f"{EX}g/two": 1, mine.as_uri(): 40}
+    assert _has_graph(data_dir, empty)
+    kept = _snapshot(data_dir).query(f'ASK {{ GRAPH ?a {{ ?k <{EX}p> "a" }} GRAPH ?b {{ ?k <{EX}p> "b" }} }}')
+    assert bool(kept)  # the copied blank node is still one node
+
+
+def test_a_load_into_a_store_without_quads_makes_a_new_store_with_nothing_to_compact(tmp_path, monkeypatch):
+    data_dir = tmp_path / "data"
+    load.load(data_dir, [])  # as `serve --no-report` starts one
+    empty = NamedNode(f"{EX}g/empty")
+    with snapshots.write_lock(data_dir):
+        load.stage(data_dir, lambda store: store.add_graph(empty))
+
+    def compacting(path):
+        raise AssertionError("a store that held no quads was copied and compacted")
+
+    monkeypatch.setattr(load.compaction, "Compactor", compacting)
+    file = tmp_path / "mine.nq"
+    file.write_text(_lines(30, f"{EX}g/mine"))
+    load.load(data_dir, [load.source(file)])
+    assert _graphs(data_dir) == {f"{EX}g/mine": 30}
+    assert _has_graph(data_dir, empty)
+
+
+def test_a_blank_node_label_is_one_node_in_its_file_and_another_in_the_next(tmp_path):
+    data_dir = tmp_path / "data"
+    one, other = tmp_path / "one.nt", tmp_path / "other.nt"
+    one.write_text(f'_:b <{EX}first> "1" .\n' + _lines(1000) + f'_:b <{EX}last> "2" .\n')
+    other.write_text(f'_:b <{EX}first> "3" .\n')
+    _load("--data-dir", str(data_dir), "--graph", "default", str(one), str(other))
+    store = _snapshot(data_dir)
+    both = store.query(f'ASK {{ ?b <{EX}first> "1" ; <{EX}last> "2" }}')
+    mixed = store.query(f'ASK {{ ?b <{EX}first> "1", "3" }}')
+    assert bool(both) and not bool(mixed)
+    _load("--data-dir", str(data_dir), "--graph", f"{EX}g/again", str(other))
+    three = f'?b <{EX}first> "3"'
+    nodes = _snapshot(data_dir).query(f"SELECT DISTINCT ?b {{ {{ {three} }} UNION {{ GRAPH ?g {{ {three} }} }} }}")
+    assert len(list(nodes)) == 2  # loading the file again made a new node, not the one already stored
 
 
 @pytest.mark.parametrize("content, message", [

@@ -271,8 +271,6 @@ class Writer:
         self.store = store = None  # the stage is made from the primary's files, closed
 
         def fill(stage: Store) -> None:
-            if job["op"] == "put":
-                load.clear(stage, target)
             for data, media_type in job["payloads"]:
                 fmt = formats.stored(media_type)
                 try:
@@ -284,7 +282,7 @@ class Writer:
 
         try:
             with _data_limit_lifted():
-                load.stage(self.data_dir, fill)
+                load.stage(self.data_dir, fill, clearing=[target] if job["op"] == "put" else [])
         finally:
             self.store = self._reopen()
         out.send(("value", created))
