@@ -21,8 +21,11 @@ def agencies(text: str, within: Span, curation: Curation, place: str | None = No
              seat: str | None = None) -> list[Mention]:
     """Curated agencies, departments named in lists (税务、财政等部门 → 税务部门, 财政部门) and agencies
     found by their shape where a construction names them (会同省财政厅, 县民政局、县财政局联合印发,
-    省教育厅牵头, 经市政府同意, a clause opening with 省人力资源社会保障厅…)."""
+    省教育厅牵头, 经市政府同意, 在市卫生健康委的指导下, a clause opening with 省人力资源社会保障厅…), and
+    the departments of a lower level opening a clause (各市州应急管理部门…)."""
     found = gazetteer(text, within, curation, "agency", place)
+    levels = _level_departments(text, within, curation)
+    found = [f for f in found if not any(_inside(f.span, m.span) for m in levels)] + levels
     found += _shaped_agencies(text, within, curation, seat or place, found)
 
     def add(name: str, start: int) -> None:
@@ -50,7 +53,8 @@ def agencies(text: str, within: Span, curation: Curation, place: str | None = No
 # The names of government bodies end in one of these; a local one starts with its level (省财政厅,
 # 市卫生健康委, 县民政局), a national one with 国务院/国家/中共中央/全国 or is a ministry (…部).
 _ORG_SUFFIX = ("人民政府", "政府", "办公厅", "办公室", "常委会", "委员会", "卫生健康委", "残联", "妇联", "总工会",
-               "人民法院", "法院", "人民检察院", "检察院", "厅", "局", "委", "办", "院", "中心", "部", "署")
+               "人民法院", "法院", "人民检察院", "检察院", "总队", "大队", "支队", "厅", "局", "委", "办", "院", "中心", "部",
+               "署")
 
 _LEVEL = "省市县区州"
 
@@ -74,7 +78,14 @@ _AFTER_ORG = re.compile(r"^(?:牵头|配合|联合印发|联合出台|联合发�
 
 _SUBJECT_VERB = re.compile(r"^(?:深入贯彻落实|贯彻落实|深入贯彻|贯彻|落实|按照|根据|依据|推动|指导|支持|组织|引导|协调|会同|联合)")
 
-_NAME_STOP = re.compile(r"牵头|配合|联合|共同|印发|出台|发布|修订|同意|批准|开展|实施|建成|举办|化解|制定|办理|将|把|对|为|在|向|的|等|和|与")
+# 在市卫生健康委的指导下…: the body that guides the work of its sentence acts in it.
+_GUIDING_AFTER = re.compile(r"^的(?:统一)?(?:指导|统筹|支持|指导和支持)下")
+
+# 各市州应急管理部门, 县级应急管理部门: the departments of a field at a level below the report's, named
+# together as the subject of their clause.
+_LEVEL_DEPARTMENTS = re.compile(rf"各?((?:[省市县区州乡镇]{{2,3}}|[省市县区]级)[{_CJK}]{{2,8}}?部门)")
+
+_NAME_STOP = re.compile(r"牵头|配合|联合|会同|协同|共同|印发|出台|发布|修订|同意|批准|开展|实施|建成|举办|化解|制定|办理|将|把|对|为|在|向|的|等|和|与")
 
 
 def _shaped_agencies(text: str, within: Span, curation: Curation, place: str | None,
@@ -87,7 +98,7 @@ def _shaped_agencies(text: str, within: Span, curation: Curation, place: str | N
         candidates: list[tuple[int, str]] = []
         # Subject position: the clause opens with a body's name.
         candidates += _names_at(clause, offset)
-        for m in re.finditer(r"会同|联合|配合|协同|与|由|经|推动|指导|协调|商请|报请", clause):
+        for m in re.finditer(r"会同|联合|配合|协同|与|由|经|推动|指导|协调|商请|报请|在", clause):
             candidates += _names_at(clause, m.end())
         for start, name in candidates:
             begin, end = clause_start + start, clause_start + start + len(name)
@@ -96,7 +107,8 @@ def _shaped_agencies(text: str, within: Span, curation: Curation, place: str | N
             after = clause[start + len(name):]
             before = clause[:start]
             if not (start == offset or _BEFORE_ORG.search(before) or _AFTER_ORG.match(after)
-                    or before.endswith("、") or after.startswith("、")):
+                    or before.endswith("、") or after.startswith("、")
+                    or (before.endswith("在") and _GUIDING_AFTER.match(after))):
                 continue
             taken.append((begin, end))
             canonical = _in_place(name, place)
@@ -105,11 +117,36 @@ def _shaped_agencies(text: str, within: Span, curation: Curation, place: str | N
     return found
 
 
+def _level_departments(text: str, within: Span, curation: Curation) -> list[Mention]:
+    """Departments of a lower level named together where a clause opens with them or after 会同/联合
+    (各市州应急管理部门全面推行…, 县级应急管理部门会同民政部门…), as written without 各."""
+    found = []
+    for span in (c for s in sentences(text, within) for c in clauses(text, s)):
+        opening = words_start(text, span)
+        for m in _LEVEL_DEPARTMENTS.finditer(text, span.start, span.end):
+            if m.start() != opening and not _BEFORE_ORG.search(text, span.start, m.start()):
+                continue
+            name = m.group(1)
+            if _NAME_STOP.search(name):
+                continue
+            slug, entity = slug_for("agency", name, curation)
+            found.append(Mention("agency", slug, entity.zh if entity else name, Span(m.start(1), m.end(1)), entity))
+    return found
+
+
+def _inside(inner: Span, outer: Span) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
 def _names_at(clause: str, start: int) -> list[tuple[int, str]]:
     """The 、-separated body names that begin at `start`: 省卫生健康委、省医保局印发 → both."""
     names = []
     while start < len(clause):
         stop = _NAME_STOP.search(clause, start)
+        # 县教育和体育局, 区住房和城乡建设局: a 和 after words that end no body's name joins two fields
+        # of one body's work (县民政局和县财政局 are two bodies).
+        while stop and stop.group() == "和" and not _body_end(clause[start : stop.start()]):
+            stop = _NAME_STOP.search(clause, stop.end())
         chunk_end = stop.start() if stop else len(clause)
         chunk = re.match(r"[\u4e00-\u9fff]+", clause[start:chunk_end])
         if not chunk:

@@ -20,7 +20,10 @@ sentence only by one of these rules, each recorded on the link with the words th
   programme is only the means of its own clause's verb (通过…提升行动建设床位3000张,为…安装设备5万台);
 - sentence-subject: a figure whose clause names no acting agency is done by the agencies that open the
   sentence, or a later clause that states no figure, as its subject, alone or in a list (省财政厅下达资金
-  3亿元,支持…1200个; 三是壮大人才队伍,省人社厅将…纳入…,全年培训…1.1万人次; 省教育厅、省卫健委联合…).
+  3亿元,支持…1200个; 三是壮大人才队伍,省人社厅将…纳入…,全年培训…1.1万人次; 省教育厅、省卫健委联合…),
+  after 由/在/各 (由省水利厅、省自然资源厅分别负责…; 在应急管理部的指导下…; 各市州应急管理部门…), with
+  the bodies the subject acts together with (县级应急管理部门会同民政部门…); the publisher in that list
+  keeps its one role, and a subject that only helps (县大数据局配合建设…) is the subject of none.
   An agency opening a clause within a list of results is the subject of that clause's figure only.
 
 Groups, agencies and places are never inherited across sentences; agencies never from an object
@@ -112,9 +115,12 @@ def links(text: str, clauses: list[Span], index: int, quantity: Quantity, quanti
     # 公安机关立案侦查1个 within a list of results is the subject of its own figure only.
     openers = [j for j in range(index - 1, -1, -1) if j == 0 or j not in quantified] if not own else []
     for j in openers:
-        subject = _subjects(text, words_start(text, clauses[j]), agents(clauses[j]))
+        subject = _subjects(text, words_start(text, clauses[j]), within(clauses[j], "agency"))
         if subject:
-            found += [Link("agency", m, Span(clauses[j].start, clause.end), "sentence-subject") for m in subject]
+            # The publisher opening the sentence with another body (县卫生健康局、县教育和体育局分别…)
+            # keeps its one role; the other acts.
+            found += [Link("agency", m, Span(clauses[j].start, clause.end), "sentence-subject")
+                      for m in subject if (m.span.start, m.span.end) in acting]
             break
     programmes = within(clause, "programme")
     found += [Link("programme", m, clause, "own-clause") for m in programmes]
@@ -151,14 +157,33 @@ def _opens_with_scope(text: str, clause: Span) -> bool:
 
 
 def _subjects(text: str, opening: int, agencies: list[Mention]) -> list[Mention]:
-    """The agencies that open a clause as its subject: the one at `opening` and those joined to it
-    (省人社厅、省财政厅联合开展…, 县残联和县教育局共同…)."""
+    """The agencies that open a clause as its subject: the one at `opening`, also after 由, 在 or 各
+    (由省水利厅负责…, 在应急管理部的指导下…, 各市州应急管理部门…), those joined to it (省人社厅、省财政厅
+    联合开展…, 县残联和县教育局共同…) and the bodies it acts together with (县级应急管理部门会同民政部门…).
+    None when the subject only helps (县大数据局配合建设…): the later figures are the work it helps."""
+    if text[opening : opening + 1] in _SUBJECT_MARKS:
+        opening += 1
     subjects: list[Mention] = []
-    for m in sorted(agencies, key=lambda m: m.span.start):
+    ordered = sorted(agencies, key=lambda m: m.span.start)
+    for m in ordered:
         if m.span.start == opening or (subjects and m.span.start == subjects[-1].span.end + 1
                                        and text[subjects[-1].span.end] in "、和与及"):
             subjects.append(m)
+    if not subjects or text.startswith(_HELPS, subjects[-1].span.end):
+        return []
+    together = subjects[-1].span.end
+    if text.startswith(_TOGETHER, together):
+        cursor = together + 2
+        for m in ordered:
+            if m.span.start == cursor:
+                subjects.append(m)
+                cursor = m.span.end + 1 if text[m.span.end : m.span.end + 1] == "、" else -1
     return subjects
+
+
+_SUBJECT_MARKS = ("由", "在", "各")
+_HELPS = ("配合", "协助")
+_TOGETHER = ("会同", "联合", "协同")
 
 
 def _modifier_only(text: str, clause: Span, quantity: Quantity) -> bool:

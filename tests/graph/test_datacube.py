@@ -45,7 +45,7 @@ def corpus_cube(tmp_path_factory: pytest.TempPathFactory) -> Store:
         shutil.copy(meta, folder)
         shutil.copy(meta.parent / tomllib.loads(meta.read_text(encoding="utf-8"))["file"], folder)
     result = build(Paths(sources=folder, curation=SOURCE_PATHS.curation, ontology=SOURCE_PATHS.ontology))
-    assert len(result.reports) == 9
+    assert len(result.reports) == 12
     return normalized_store(result.nquads)
 
 

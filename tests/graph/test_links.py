@@ -324,3 +324,88 @@ def test_a_campaign_coordinated_after_a_quoted_one_is_a_programme_too(tmp_path):
 def test_a_level_used_as_an_adjective_or_a_facility_is_no_acting_body(tmp_path):
     x = report(tmp_path, "01改革\n县级康复服务中心新增床位120张,区域助残服务中心覆盖率达到75%。\n")
     assert not [m for m in x.mentions if m.kind == "agency"]
+
+
+def test_a_he_inside_a_bodys_name_joins_two_fields_of_one_body(tmp_path):
+    x = report(tmp_path, "01改革\n会同市教育和体育局开展视力筛查,筛查学生18万人次。\n")
+    assert {(r.agency.name, r.role) for r in x.roles} == {("重庆市教育和体育局", "co-actor")}
+
+
+def test_a_corps_is_a_body_that_acts(tmp_path):
+    x = report(tmp_path, "01改革\n市消防救援总队开展应急演练,全年组织演练120场。\n")
+    assert linked(x, "120场", "agency") == {"重庆市消防救援总队"}
+
+
+def test_a_body_that_guides_the_work_of_its_sentence_acts_in_it(tmp_path):
+    x = report(tmp_path, "01改革\n在市卫生健康委的指导下,全市基层医疗机构为老年人免费体检4.6万人。\n")
+    assert linked(x, "4.6万人", "agency") == {"重庆市卫生健康委"}
+    assert {(r.agency.name, r.role) for r in x.roles} == {("重庆市卫生健康委", "implementer")}
+
+
+def test_the_departments_of_a_lower_level_opening_the_sentence_are_its_subject(tmp_path):
+    x = report(tmp_path, "01改革\n各区县应急管理部门全面推行联合检查,全年检查企业2300家。\n")
+    assert linked(x, "2300家", "agency") == {"区县应急管理部门"}
+
+
+def test_bodies_named_after_an_opening_by_are_the_sentences_subject(tmp_path):
+    x = report(tmp_path, "01改革\n由市水利局、市规划自然资源局分别负责隐患排查,共排查隐患点1.4万处。\n")
+    assert linked(x, "1.4万处", "agency") == {"重庆市水利局", "重庆市规划自然资源局"}
+
+
+def test_the_bodies_a_subject_acts_together_with_act_in_the_later_clauses(tmp_path):
+    x = report(tmp_path, "01改革\n市人力社保局会同市住房城乡建委开展专项行动,为农民工追讨工资2.3亿元。\n")
+    assert linked(x, "2.3亿元", "agency") == {"重庆市人力社保局", "重庆市住房城乡建委"}
+
+
+def test_the_publisher_opening_a_list_of_subjects_leaves_the_others_acting(tmp_path):
+    x = report(tmp_path, "01改革\n市民政局、市教委分别开展心理筛查,共筛查学生9.8万人次。\n")
+    assert linked(x, "9.8万人次", "agency") == {"重庆市教委"}
+
+
+def test_a_body_that_only_helps_is_no_subject_of_the_later_figures(tmp_path):
+    x = report(tmp_path, "01改革\n市大数据局配合建设信息平台,全市电子档案建档率达到92%。\n")
+    assert linked(x, "92%", "agency") == set()
+    assert {(r.agency.name, r.role) for r in x.roles} == {("重庆市大数据局", "co-actor")}
+
+
+@pytest.mark.parametrize("body, names", [
+    ("帮助高校毕业生、被征地农民等重点群体就业1.3万人。", {"高校毕业生", "被征地农民", "重点群体"}),
+    ("为新就业形态劳动者开展职业伤害保障试点。", {"新就业形态劳动者"}),
+    ("重点人群签约率达到78%。", {"重点人群"}),
+    ("因灾遇难人员家属抚慰金提高到每人2万元。", {"因灾遇难人员家属"}),
+    ("为因灾倒损住房农户重建住房2300户。", {"因灾倒损住房农户"}),
+])
+def test_groups_named_for_employment_health_and_disaster_relief_are_found(tmp_path, body, names):
+    x = report(tmp_path, "01改革\n" + body + "\n")
+    assert {m.name for m in x.mentions if m.kind == "target-group"} == names
+
+
+@pytest.mark.parametrize("body, quote, names", [
+    ("营救遇险群众4200余人。", "4200余人", {"遇险群众"}),
+    ("全年认定零就业家庭86户。", "86户", {"零就业家庭"}),
+    ("共筛查中小学生9.8万人次。", "9.8万人次", {"中小学生"}),
+    ("组织离校未就业高校毕业生参加就业见习1150人。", "1150人", {"离校未就业高校毕业生"}),
+])
+def test_a_groups_name_starts_after_the_verb_of_the_work_done_for_it(tmp_path, body, quote, names):
+    x = report(tmp_path, "01改革\n" + body + "\n")
+    assert linked(x, quote, "target-group") == names
+
+
+def test_workers_alone_are_a_group(tmp_path):
+    x = report(tmp_path, "01改革\n签订集体合同460份,覆盖职工8.6万人。\n")
+    assert linked(x, "8.6万人", "target-group") == {"职工"}
+
+
+def test_a_group_naming_an_insurance_scheme_is_no_group_of_the_clause(tmp_path):
+    x = report(tmp_path, "01改革\n城乡居民基本养老保险参保率稳定在97%以上,新增灵活就业人员参加职工养老保险5800人。\n")
+    assert linked(x, "97%以上", "target-group") == set()
+    assert linked(x, "5800人", "target-group") == {"灵活就业人员"}
+
+
+@pytest.mark.parametrize("body, quote, names", [
+    ("为失能、半失能老年人提供上门护理6800人次。", "6800人次", {"失能老年人", "半失能老年人"}),
+    ("为高血压、糖尿病患者提供管理服务3.2万人。", "3.2万人", {"高血压患者", "糖尿病患者"}),
+])
+def test_a_conjunct_without_a_head_takes_the_head_of_the_group_after_it(tmp_path, body, quote, names):
+    x = report(tmp_path, "01改革\n" + body + "\n")
+    assert linked(x, quote, "target-group") == names
