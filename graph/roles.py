@@ -3,8 +3,8 @@
 Roles (ontology: rkg:PublisherRole, rkg:LeadRole, rkg:CoActorRole, rkg:ImplementerRole):
 
 - publisher: the report's own bureau, the default actor of every reform (from the metadata);
-- co-actor: named after 联合, 会同, 协同 or 配合, before 配合, or before 联合/共同 alone or in a list
-  (联合市检察院印发…, 会同省财政厅…, 省残联配合…, 与市中级人民法院共同…, 县民政局、县财政局联合印发…);
+- co-actor: named after 联合, 会同, 协同, 配合 or 与, before 配合, or before 联合/共同 alone or in a list
+  (联合市检察院印发…, 会同省财政厅…, 省残联配合…, 与省人民检察院建立…, 县民政局、县财政局联合印发…);
 - lead: named before 牵头, or between 由 and 牵头;
 - implementer: any other agency a clause names as doing something or as given duties
   (税务、财政等部门及时确认…; 公安机关立案侦查…; 明确民政…等部门职能职责).
@@ -23,7 +23,7 @@ from .mentions import Mention
 from .segment import Span
 
 _CJK = r"\u4e00-\u9fff"
-_CO = re.compile(rf"(?:联合|会同|协同|配合)(?:[{_CJK}]{{2,14}}、)*$")
+_CO = re.compile(rf"(?:联合|会同|协同|配合|与)(?:[{_CJK}]{{2,14}}、)*$")
 _LEAD_BEFORE = re.compile(r"由(?:[\u4e00-\u9fff]{2,14}、)*$")
 # 县民政局、县财政局联合印发《…》: bodies that issue the reform's own document together act in it.
 _JOINTLY = re.compile(rf"(?:[、和与及][{_CJK}]{{2,14}}?)*(?:联合|共同)")

@@ -409,3 +409,8 @@ def test_a_group_naming_an_insurance_scheme_is_no_group_of_the_clause(tmp_path):
 def test_a_conjunct_without_a_head_takes_the_head_of_the_group_after_it(tmp_path, body, quote, names):
     x = report(tmp_path, "01改革\n" + body + "\n")
     assert linked(x, quote, "target-group") == names
+
+
+def test_a_body_named_after_with_acts_together_with_the_publisher(tmp_path):
+    x = report(tmp_path, "01改革\n与市检察院建立衔接机制,全年移送案件27件。\n")
+    assert {(r.agency.slug, r.role) for r in x.roles} == {("cq-procuratorate", "co-actor")}
