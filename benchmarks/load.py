@@ -259,7 +259,7 @@ def report(results: dict) -> str:
              "reformkg's own s is what it reports, from the write lock to the snapshot published (the rest of its "
              "time is starting Python).", "",
              "| triples | file | system | runs | median s | triples/s | ÷ oxigraph | best s | best ÷ oxigraph's best | "
-             "median CPU s | CPU ÷ oxigraph's | reformkg's own s | peak memory MB | disk MB |",
+             "median CPU s | CPU ÷ oxigraph's | reformkg's own s | peak memory MiB | disk MiB |",
              "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for size in results["sizes"]:
         for kind, systems in size["runs"].items():
@@ -280,8 +280,8 @@ def report(results: dict) -> str:
                   "Into a new graph of a server started with `--no-report` on an empty data directory. Peak memory: the "
                   "largest sum of the resident memory of all the server's processes (web workers, query engines, "
                   "writer), sampled every 0.1 s; beside it the sum of each process's own peak, an upper bound.", "",
-                  "| triples | status | seconds | triples/s | processes | peak memory MB (all processes, sampled) | "
-                  "sum of each one's peak MB | largest process MB |",
+                  "| triples | status | seconds | triples/s | processes | peak memory MiB (all processes, sampled) | "
+                  "sum of each one's peak MiB | largest process MiB |",
                   "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for size in gsp:
             g = size["gsp"]
@@ -295,8 +295,8 @@ def report(results: dict) -> str:
         lines += ["", f"## The same N-Triples file loaded {reloads['times']} times into one data directory", "",
                   "`reformkg load FILE`, without --replace: the file's graph is replaced each time. The data directory's "
                   "size beside its current snapshot's counts each hard-linked file once.", "",
-                  "| triples | loads | median s | slowest s | peak memory MB | snapshots left | data directory MB | "
-                  "snapshot MB | ÷ snapshot |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+                  "| triples | loads | median s | slowest s | peak memory MiB | snapshots left | data directory MiB | "
+                  "snapshot MiB | ÷ snapshot |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
                   f"| {reloads['quads']:,} | {len(runs)} | {statistics.median(r['seconds'] for r in runs):.1f} | "
                   f"{max(r['seconds'] for r in runs):.1f} | {max(r['peak_bytes'] for r in runs) / 2**20:,.0f} | "
                   f"{len([n for n in reloads['snapshots'] if n.isdigit()])} | {reloads['disk_bytes'] / 2**20:,.0f} | "
