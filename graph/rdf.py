@@ -6,6 +6,7 @@ graph holds the English labels, summaries and Wikidata links, so each can be tra
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -18,6 +19,13 @@ from reformkg.ontology.vocab import (
     DCTERMS, OA, ORG, OWL, PROV, QB, RDF, RDFS, RKG, SCHEMA, SDMX_ATTRIBUTE, SDMX_DIMENSION,
     SDMX_MEASURE, SKOS, TIME, WD, XSD, Iris, Schemes,
 )
+
+
+# A place in the noun phrase that names the bodies a measure engages (山东及其它东部省(市)社会组织, 浙江企业,
+# 北京的高校) says where they come from, not where the measure happens: rkg:bodiesFrom, not dcterms:spatial.
+# The phrase runs to the body's head noun without a clause break or a verb of action.
+_ORIGIN = re.compile(r"(?:(?:及|和|与|、)(?:其[它他])?[^，,。；;：:“”（）开组实推建举在于]{0,8}?)?"
+                     r"(?:省|市|地区)?(?:\(市\)|（市）)?的?(?:社会组织|企业|高校|院校|慈善组织|基金会)")
 
 _CONTEXT = 16
 _ENTITY_CLASSES = {
@@ -189,6 +197,8 @@ class ReportGraphs:
             elif quoted:
                 # A quoted place name (将“红岩村”“曾家岩”…纳入保护名录) is what the measure is about.
                 predicate = RKG.protects if "保护" in clause.of(self.x.text) else SCHEMA.about
+            elif mention.kind == "place" and _ORIGIN.match(self.x.text, mention.span.end, clause.end):
+                predicate = RKG.bodiesFrom  # 山东…社会组织: where the bodies come from, not where it happens
             else:
                 predicate = DCTERMS.spatial
             for container in (measure, reform):

@@ -168,6 +168,15 @@ def test_places_link_to_wikidata_only_where_certain(store):
     assert {"重庆", "山东", "巴南区", "永川区", "大足区"} <= names
 
 
+def test_shandong_is_where_reform_5s_organisations_come_from_not_where_it_happens(store):
+    # 组织…全国性社会组织、山东及其它东部省(市)社会组织…开展…帮扶
+    def linked(predicate: str) -> set[str]:
+        return set(values(store, f"""SELECT ?n WHERE {{ ?r a rkg:Reform ; rkg:number ?n ; (rkg:hasMeasure?)/{predicate}
+            <{BASE}place/shandong> }}"""))
+
+    assert linked("rkg:bodiesFrom") == {"5"}
+    assert linked("dcterms:spatial") == set()
+
 def test_every_span_quotes_the_clean_text_exactly(store, built):
     text = built.texts["cq-civil-affairs-2022"]
     spans = rows(store, """SELECT ?exact ?start ?end ?prefix WHERE { ?s a oa:SpecificResource ;

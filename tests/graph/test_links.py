@@ -414,3 +414,13 @@ def test_a_conjunct_without_a_head_takes_the_head_of_the_group_after_it(tmp_path
 def test_a_body_named_after_with_acts_together_with_the_publisher(tmp_path):
     x = report(tmp_path, "01改革\n与市检察院建立衔接机制,全年移送案件27件。\n")
     assert {(r.agency.slug, r.role) for r in x.roles} == {("cq-procuratorate", "co-actor")}
+
+
+def test_a_place_that_says_where_bodies_come_from_is_not_where_the_measure_happens(cq):
+    # 组织…全国性社会组织、山东及其它东部省(市)社会组织…开展…帮扶: the organisations come from Shandong.
+    from reformkg.graph.rdf import _ORIGIN
+
+    (shandong,) = [m for m in cq.mentions if m.kind == "place" and m.name == "山东"]
+    assert _ORIGIN.match(cq.text, shandong.span.end)
+    assert not _ORIGIN.match("在景德镇市、九江市开展培训", len("在景德镇市"))
+    assert not _ORIGIN.match("山东开展社会组织培训", len("山东"))
