@@ -32,6 +32,7 @@ import logging
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import replace
@@ -94,6 +95,9 @@ class RemoteStore(Backend):
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=settings.threads, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        # A backend dropped without close() (an app discarded, a test's) still closes its pooled sockets,
+        # rather than leave them to the garbage collector, which warns about each (ResourceWarning).
+        weakref.finalize(self, self.session.close)
         self._endpoints: Endpoints | None = None
         self._flavour = flavour
         self._lock = threading.Lock()
