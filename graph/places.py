@@ -19,6 +19,18 @@ _IN_PLACES = re.compile(rf"(?:在|于)((?:{_PLACE_NAME}、)*{_PLACE_NAME})")
 
 _WHOLE_PLACE = ("全市", "本市", "全省", "本省")
 
+# A place in the noun phrase that names the bodies a measure engages (山东及其它东部省(市)社会组织, 浙江企业,
+# 北京的高校) says where they come from, not where the measure happens: graph/rdf.py links it by
+# rkg:bodiesFrom, not dcterms:spatial. The phrase runs to the body's head noun without a clause break or a verb of action.
+_ORIGIN = re.compile(r"(?:(?:及|和|与|、)(?:其[它他])?[^，,。；;：:“”（）开组实推建举在于]{0,8}?)?"
+                     r"(?:省|市|地区)?(?:\(市\)|（市）)?的?(?:社会组织|企业|高校|院校|慈善组织|基金会)")
+
+
+def names_origin(text: str, end: int, limit: int) -> bool:
+    """Whether the place ending at `end` says where the bodies named after it come from (_ORIGIN),
+    within text[:limit] (its clause)."""
+    return _ORIGIN.match(text, end, limit) is not None
+
 
 def places(text: str, within: Span, curation: Curation, home: Entity) -> list[Mention]:
     """Curated places, districts in lists (巴南区、永川区、大足区), and 全市 as the report's own place."""

@@ -6,13 +6,13 @@ graph holds the English labels, summaries and Wikidata links, so each can be tra
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 
 from pyoxigraph import Literal, NamedNode, Quad
 
 from .curated import Curation, Entity
 from .mentions import Mention, slug_for
+from .places import names_origin
 from .extract import Extraction
 from .segment import Span
 from reformkg.ontology.vocab import (
@@ -20,12 +20,6 @@ from reformkg.ontology.vocab import (
     SDMX_MEASURE, SKOS, TIME, WD, XSD, Iris, Schemes,
 )
 
-
-# A place in the noun phrase that names the bodies a measure engages (山东及其它东部省(市)社会组织, 浙江企业,
-# 北京的高校) says where they come from, not where the measure happens: rkg:bodiesFrom, not dcterms:spatial.
-# The phrase runs to the body's head noun without a clause break or a verb of action.
-_ORIGIN = re.compile(r"(?:(?:及|和|与|、)(?:其[它他])?[^，,。；;：:“”（）开组实推建举在于]{0,8}?)?"
-                     r"(?:省|市|地区)?(?:\(市\)|（市）)?的?(?:社会组织|企业|高校|院校|慈善组织|基金会)")
 
 _CONTEXT = 16
 _ENTITY_CLASSES = {
@@ -197,7 +191,7 @@ class ReportGraphs:
             elif quoted:
                 # A quoted place name (将“红岩村”“曾家岩”…纳入保护名录) is what the measure is about.
                 predicate = RKG.protects if "保护" in clause.of(self.x.text) else SCHEMA.about
-            elif mention.kind == "place" and _ORIGIN.match(self.x.text, mention.span.end, clause.end):
+            elif mention.kind == "place" and names_origin(self.x.text, mention.span.end, clause.end):
                 predicate = RKG.bodiesFrom  # 山东…社会组织: where the bodies come from, not where it happens
             else:
                 predicate = DCTERMS.spatial

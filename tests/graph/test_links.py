@@ -418,9 +418,9 @@ def test_a_body_named_after_with_acts_together_with_the_publisher(tmp_path):
 
 def test_a_place_that_says_where_bodies_come_from_is_not_where_the_measure_happens(cq):
     # 组织…全国性社会组织、山东及其它东部省(市)社会组织…开展…帮扶: the organisations come from Shandong.
-    from reformkg.graph.rdf import _ORIGIN
+    from reformkg.graph.places import names_origin
 
     (shandong,) = [m for m in cq.mentions if m.kind == "place" and m.name == "山东"]
-    assert _ORIGIN.match(cq.text, shandong.span.end)
-    assert not _ORIGIN.match("在景德镇市、九江市开展培训", len("在景德镇市"))
-    assert not _ORIGIN.match("山东开展社会组织培训", len("山东"))
+    assert names_origin(cq.text, shandong.span.end, len(cq.text))
+    assert not names_origin("在景德镇市、九江市开展培训", len("在景德镇市"), 13)
+    assert not names_origin("山东开展社会组织培训", len("山东"), 10)
