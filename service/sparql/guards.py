@@ -19,7 +19,7 @@ def check(text: str, settings: Settings, *, update: bool) -> SparqlText:
                               f"{settings.max_query_length}, set by max_query_length")
     scanned = read(text)
     if scanned.depth > settings.max_nesting:
-        raise BadRequest(f"the {what} nests brackets {scanned.depth} deep; the limit is "
+        raise BadRequest(f"the {what} nests brackets and operators {scanned.depth} deep; the limit is "
                          f"{settings.max_nesting}, set by max_nesting")
     allowed = settings.federation_allow.split()
     for remote in scanned.remote_targets(("SERVICE", "LOAD") if update else ("SERVICE",)):

@@ -55,6 +55,8 @@ _TOKEN = re.compile(
 )
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_UNARY = frozenset("!-+")
+"""Prefix operators of SPARQL expressions; a chain of them (`!!`, `- -`) nests like brackets."""
 _PREFIX_NAME = re.compile(r"(?:[^\W\d_](?:[\w.\-]*[\w\-])?)?")
 
 
@@ -108,8 +110,17 @@ class SparqlText:
 
     @property
     def depth(self) -> int:
-        """The deepest bracket nesting ({, (, [) in the text."""
-        return max((t.depth + 1 for t in self.tokens if t.kind == "open"), default=0)
+        """The deepest nesting in the text: brackets ({, (, [) and chains of unary operators, since
+        `!!!…true` nests the parser's recursion just as brackets do (300,000 of them overflow even an
+        engine's 256 MB stack, killing it, where refusing them here costs nothing)."""
+        deepest, chain = 0, 0
+        for token in self.tokens:
+            if token.kind == "open":
+                deepest = max(deepest, token.depth + 1)
+            chain = chain + 1 if token.kind == "other" and token.text in _UNARY else 0
+            if chain:
+                deepest = max(deepest, token.depth + chain)
+        return deepest
 
     def declares_dataset(self, update: bool) -> bool:
         """Whether the text names its own dataset: FROM in a query, USING or WITH in an update."""

@@ -137,6 +137,20 @@ def test_brackets_nested_deeper_than_max_nesting_is_400():
     guards.check("ASK " + "{" * 40 + "}" * 40, SETTINGS, update=False)
 
 
+@pytest.mark.parametrize("chain", ["!" * 39, "-" * 39, "- " * 39, "!-+" * 13])
+def test_a_chain_of_unary_operators_nests_like_brackets(chain):
+    # `{` and `(` open two brackets, so 39 operators inside them reach 41.
+    with pytest.raises(BadRequest, match="operators 41 deep; the limit is 40"):
+        guards.check(f"ASK {{ FILTER({chain}1) }}", SETTINGS, update=False)
+
+
+def test_operators_that_are_not_a_chain_do_not_count_as_nesting():
+    # 40 separate negations and differences, each of depth one, and `!=` are ordinary queries.
+    terms = " && ".join(["!(?x != -1)"] * 40) + " || " + " - ".join(["-1"] * 40) + " != 0"
+    guards.check(f"ASK {{ BIND(1 AS ?x) FILTER({terms}) }}", SETTINGS, update=False)
+    guards.check("ASK { FILTER(" + "!" * 38 + "true) }", SETTINGS, update=False)
+
+
 SEEDS = [f"SELECT * {{ ?s ?p ?o FILTER(?o<1)SERVICE#>\n<{TARGET}> {{}} }}",
          f"PREFIX e: <{TARGET}> SELECT * {{ ?s ?p ?o . SERVICE e:x {{ }} }}",
          f"SELECT * {{ ?s ?p ?o BIND(?o<1 AS ?b) SERVICE <{TARGET}> {{}} }}",
