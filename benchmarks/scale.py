@@ -50,15 +50,23 @@ def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def workload() -> dict[str, tuple[str, dict[str, str]]]:
-    """Name → (query, substitutions): every named query with its examples, and the resource pages."""
+def workload() -> dict[str, tuple[str, dict[str, str], dict[str, str] | None]]:
+    """Name → (query, substitutions, index arguments): every named query with its examples, and the
+    resource pages. A query the API answers from an index (`#+ index:`) is measured twice: as the
+    embedded service answers it (index arguments set: from the label index) and as `NAME:scan`, its
+    text on the engine, which is also how the service answers it over a remote store."""
     jobs = {}
     for named in load_catalog():
         examples = {p.name: [p.example] for p in named.parameters if p.example is not None}
-        jobs[named.name] = (named.text, named.bind(examples))
+        if named.index is not None:
+            given = {name: values[0] for name, values in examples.items()}
+            jobs[named.name] = (named.text, named.bind(examples), given)
+            jobs[named.name + ":scan"] = (named.text, named.bind(examples), None)
+        else:
+            jobs[named.name] = (named.text, named.bind(examples), None)
     for name, iri in RESOURCES.items():
-        jobs[name + ":own"] = (OWN, {"doc": f"<{iri}>"})
-        jobs[name + ":incoming"] = (INCOMING, {"doc": f"<{iri}>"})
+        jobs[name + ":own"] = (OWN, {"doc": f"<{iri}>"}, None)
+        jobs[name + ":incoming"] = (INCOMING, {"doc": f"<{iri}>"}, None)
     return jobs
 
 
@@ -73,24 +81,38 @@ def _load_embedded(nquads: str, store_dir: str, out) -> None:
     out.put({"seconds": time.monotonic() - started, "triples": len(store)})
 
 
-def _embedded_runs(store_dir: str, query: str, substitutions: dict, runs: int, budget: float, out) -> None:
-    """In a child process: run the query until `runs` or `budget`, sending each run's seconds."""
+def _embedded_runs(store_dir: str, query: str, substitutions: dict, indexed: dict | None, labels: str,
+                   runs: int, budget: float, out) -> None:
+    """In a child process: run the query until `runs` or `budget`, sending each run's seconds; a query
+    with index arguments is answered from the label index file `labels`, as views/api.py answers it."""
     from pyoxigraph import QueryResultsFormat, QueryTriples, Store
 
+    import sqlite3
+
+    from reformkg.service.search import index
+    from reformkg.service.search import named as from_index
     from reformkg.service.sparql.binding import bind
 
     store = Store.read_only(store_dir)
     text = bind(query, substitutions)  # parameters bound as the service binds them
+    catalogued = next((q for q in load_catalog() if q.text == query), None)
     spent = 0.0
     for _ in range(runs):
         started = time.monotonic()
-        result = store.query(text, use_default_graph_as_union=True)
-        if isinstance(result, QueryTriples):
-            from pyoxigraph import RdfFormat
-
-            result.serialize(format=RdfFormat.N_TRIPLES)
+        if indexed is not None:
+            db = sqlite3.connect(f"file:{labels}?mode=ro&immutable=1", uri=True)
+            found = index.every(db, indexed["q"], indexed.get("lang"), Settings(data_dir=Path(store_dir)).max_result_rows, 0)
+            from_index.body(from_index.answer(catalogued, found, indexed["q"], indexed.get("lang")),
+                            "application/sparql-results+json")
+            db.close()
         else:
-            result.serialize(format=QueryResultsFormat.JSON)
+            result = store.query(text, use_default_graph_as_union=True)
+            if isinstance(result, QueryTriples):
+                from pyoxigraph import RdfFormat
+
+                result.serialize(format=RdfFormat.N_TRIPLES)
+            else:
+                result.serialize(format=QueryResultsFormat.JSON)
         seconds = time.monotonic() - started
         out.put(seconds)
         spent += seconds
@@ -106,12 +128,13 @@ def peak_rss_kib(pid: int) -> int:
     return 0
 
 
-def measure_embedded(store_dir: Path, jobs: dict, runs: int, budget: float, cap: float) -> dict:
+def measure_embedded(store_dir: Path, labels: Path, jobs: dict, runs: int, budget: float, cap: float) -> dict:
     context = multiprocessing.get_context("spawn")
     results = {}
-    for name, (query, substitutions) in jobs.items():
+    for name, (query, substitutions, indexed) in jobs.items():
         out = context.Queue()
-        process = context.Process(target=_embedded_runs, args=(str(store_dir), query, substitutions, runs, budget, out))
+        process = context.Process(target=_embedded_runs, args=(str(store_dir), query, substitutions, indexed,
+                                                               str(labels), runs, budget, out))
         process.start()
         times: list[float] = []
         status = "ok"
@@ -140,7 +163,7 @@ def measure_remote(url: str, data_dir: Path, jobs: dict, runs: int, budget: floa
                         max_result_bytes=10**11, max_query_length=10**6)
     backend = RemoteStore(settings)
     results = {}
-    for name, (query, substitutions) in jobs.items():
+    for name, (query, substitutions, _) in jobs.items():
         times: list[float] = []
         status = "ok"
         spent = 0.0
@@ -214,8 +237,19 @@ def _measure_embedded_side(record: dict, size: int, nquads: Path, work: Path, jo
     record["embedded"] = {"load_seconds": loaded["seconds"], "triples_per_second": triples / loaded["seconds"],
                           "disk_bytes": du(store_dir), "load_peak_rss_kib": usage.ru_maxrss}
     print(f"  embedded load: {record['embedded']}", flush=True)
-    record["embedded"]["queries"] = measure_embedded(store_dir, jobs, runs, budget, cap)
+    # The label index the service builds beside each snapshot (service/search/index.py).
+    from reformkg.service.search import index
+
+    labels = work / f"labels-{size}.sqlite"
+    labels.unlink(missing_ok=True)
+    started = time.monotonic()
+    index.write(store_dir, labels)
+    record["embedded"]["label_index_seconds"] = time.monotonic() - started
+    record["embedded"]["label_index_bytes"] = labels.stat().st_size
+    print(f"  label index: {record['embedded']['label_index_seconds']:.1f} s, {labels.stat().st_size:,} bytes", flush=True)
+    record["embedded"]["queries"] = measure_embedded(store_dir, labels, jobs, runs, budget, cap)
     shutil.rmtree(store_dir, ignore_errors=True)
+    labels.unlink(missing_ok=True)
 
 
 def _measure_server_side(record: dict, size: int, nquads: Path, work: Path, jobs: dict, runs: int,
@@ -258,14 +292,17 @@ def write_results(records: dict[str, dict], results: Path) -> None:
     lines = ["# reformkg at scale", "", "Generated by `python benchmarks/scale.py` (see its docstring); "
              "2 cores, 24 GB. Latencies in milliseconds, p50 / p99 over the runs made "
              "(a `>` entry is a run stopped at the cap).", "", "## Loading", "",
-             "| triples | store | load s | triples/s | size on disk MB | peak RSS MB |", "| --- | --- | --- | --- | --- | --- |"]
+             "| triples | store | load s | triples/s | size on disk MB | peak RSS MB | label index s / MB |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in sizes:
         for side in ("embedded", "server"):
             if side not in r:
                 continue  # a run of one side (--sides) into a results folder of its own
             s = r[side]
+            index = (f"{s['label_index_seconds']:.1f} / {s['label_index_bytes'] / 1e6:.0f}"
+                     if "label_index_seconds" in s else "–")
             lines.append(f"| {r['triples']:,} | {side} | {s['load_seconds']:.1f} | {s['triples_per_second']:,.0f} | "
-                         f"{s['disk_bytes'] / 1e6:.0f} | {s['load_peak_rss_kib'] / 1024:.0f} |")
+                         f"{s['disk_bytes'] / 1e6:.0f} | {s['load_peak_rss_kib'] / 1024:.0f} | {index} |")
     lines += ["", "## Latency", ""]
     header = "| query | " + " | ".join(f"{r['size'] // 1000:,} k {side}" for r in sizes for side in ("emb.", "server")) + " |"
     lines += [header, "| --- |" + " --- |" * (2 * len(sizes))]
@@ -287,7 +324,11 @@ def write_results(records: dict[str, dict], results: Path) -> None:
 
 
 def plot(sizes: list[dict], path: Path) -> None:
-    import matplotlib
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        print("  no plot: matplotlib is not installed (pip install matplotlib, a benchmark-only dependency)")
+        return
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

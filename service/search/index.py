@@ -38,7 +38,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +83,7 @@ CREATE TABLE labels(resource INTEGER NOT NULL, text INTEGER NOT NULL, lang TEXT,
 _INDEXES = """
 CREATE INDEX kind_labels_by_text ON kind_labels(text, kind, lang);
 CREATE INDEX labels_by_resource ON labels(resource);
+CREATE INDEX labels_by_text ON labels(text, resource, lang);
 """
 FORMAT = "v2-" + hashlib.sha256(repr((
     _SCHEMA, _INDEXES, LABELS, LANGUAGES, KEPT, DISPLAY, CLASSES, nodes.SCHEMES, nodes.CONCEPT, nodes.OTHER,
@@ -151,8 +152,7 @@ def query(db: sqlite3.Connection, text: str, lang: str | None, limit: int) -> li
     if not 1 <= limit <= KEPT:
         raise ValueError(f"limit must be between 1 and {KEPT}, not {limit}")
     needle = text.lower()
-    params = {"needle": needle, "len": len(needle), "word": f" {needle} ", "lang": lang, "limit": limit,
-              "fts": '"' + needle.replace('"', '""') + '"'}
+    params = {**_needle(needle), "lang": lang, "limit": limit}
     groups: dict[tuple[int, int], list[tuple[int, str]]] = {}
     for head, first, score, length in db.execute(_KINDS.format(candidates=_candidates(needle)), params):
         groups.setdefault((score, length), []).append((head, first))
@@ -172,11 +172,14 @@ _LANG = "(:lang IS NULL OR k.lang IS NULL OR k.lang = :lang OR substr(k.lang, 1,
 """label-search.rq's COALESCE(LANGMATCHES(LANG(?label), ?lang), true), on a row `k` with the label's
 language tag (lower case; '' for none; NULL for an IRI, whose LANG is an error that COALESCE makes true)."""
 
-_KINDS = f"""
-WITH matched(id, rank, len) AS MATERIALIZED (
+_MATCHED = """matched(id, rank, len) AS MATERIALIZED (
   SELECT id, CASE WHEN text = :needle THEN 4 WHEN substr(text, 1, :len) = :needle THEN 3
                   WHEN instr(words, :word) > 0 THEN 2 ELSE 1 END, len
-  FROM texts WHERE id IN ({{candidates}}) AND instr(text, :needle) > 0)
+  FROM texts WHERE id IN ({candidates}) AND instr(text, :needle) > 0)"""
+"""The texts that contain the needle, with label-search.rq's rank of each (4 exact … 1 substring)."""
+
+_KINDS = f"""
+WITH {_MATCHED}
 SELECT s.head, s.first, max(m.rank) AS score, min(m.len) AS length
 FROM matched m JOIN kind_labels k ON k.text = m.id JOIN kinds s ON s.id = k.kind
 WHERE {_LANG}
@@ -185,6 +188,39 @@ GROUP BY k.kind ORDER BY score DESC, length, s.head LIMIT :limit
 """The kinds of resource with a matching label, best first: by their best label's rank, their shortest
 matching label's length, their first resource. The first `limit` kinds hold the `limit` first
 resources: each of them ranks its own first resource before every resource of a later kind."""
+
+
+def every(db: sqlite3.Connection, text: str, lang: str | None, limit: int, offset: int) -> list[Ranked]:
+    """Rows `offset` to `offset + limit` of label-search.rq's whole answer for `text` in labels of
+    language `lang` (any when None), in its order; each with the labels that matched, shortest first
+    (the query's GROUP_CONCAT joins them in no set order). Unlike `query`, no resource is left out:
+    this is the named query's answer, which a client pages through (views/api.py).
+    Raises sqlite3.Error when the file is not a readable index."""
+    needle = text.lower()
+    rows = db.execute(_EVERY.format(candidates=_candidates(needle)),
+                      {**_needle(needle), "lang": lang, "limit": limit, "offset": offset})
+    return [Ranked(iri, score, length, tuple(sorted(set(json.loads(labels)), key=lambda label: (len(label), label))))
+            for iri, score, length, labels in rows]
+
+
+_EVERY = f"""
+WITH {_MATCHED},
+ranked(resource, score, length, labels) AS (
+  SELECT k.resource, max(m.rank), min(m.len), json_group_array(k.label)
+  FROM matched m JOIN labels k ON k.text = m.id
+  WHERE {_LANG}
+  GROUP BY k.resource ORDER BY 2 DESC, 3, k.resource LIMIT :limit OFFSET :offset)
+SELECT r.iri, x.score, x.length, x.labels FROM ranked x JOIN resources r ON r.id = x.resource
+ORDER BY x.score DESC, x.length, x.resource
+"""
+"""Every resource with a matching label, ranked as label-search.rq ranks it: its best label's rank, its
+shortest matching label's length, its IRI (resource ids are in IRI order)."""
+
+
+def _needle(needle: str) -> dict[str, object]:
+    """The parameters _MATCHED and _candidates take for a lower-cased needle."""
+    # One FTS5 string: whatever it holds (", *, OR, NEAR(, -) is text to match, never query syntax.
+    return {"needle": needle, "len": len(needle), "word": f" {needle} ", "fts": '"' + needle.replace('"', '""') + '"'}
 
 
 def _candidates(needle: str) -> str:
@@ -449,13 +485,22 @@ class LabelIndex:
         """The last snapshot whose index was checked and found whole."""
 
     def lookup(self, text: str, lang: str | None, limit: int) -> list[Ranked] | None:
+        """The `limit` best resources (`query`), or None when the current snapshot has no readable index."""
+        return self._read(lambda db: query(db, text, lang, limit), text)
+
+    def page(self, text: str, lang: str | None, limit: int, offset: int) -> list[Ranked] | None:
+        """A page of label-search.rq's whole answer (`every`), or None when the current snapshot has no
+        readable index."""
+        return self._read(lambda db: every(db, text, lang, limit, offset), text)
+
+    def _read(self, ask: Callable[[sqlite3.Connection], list[Ranked]], text: str) -> list[Ranked] | None:
         generation = snapshots.generation(self.data_dir)
         if generation is None:
             return None
         file = path(self.data_dir, generation)
         try:
             with closing(_open(file)) as db:
-                return query(db, text, lang, limit)
+                return ask(db)
         except sqlite3.Error as exc:
             if not file.exists():
                 self.build_soon(generation)

@@ -30,11 +30,14 @@ RESERVED = ("limit", "offset", "format")
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
-_KEYS = ("title", "title_zh", "description", "description_zh", "tags")
+_KEYS = ("title", "title_zh", "description", "description_zh", "tags", "index")
 _REQUIRED_KEYS = ("title", "title_zh", "description")
 _PARAM_KEYS = ("type", "required", "default", "values", "lang", "example", "description")
 _RANGED = ("integer", "decimal", "date")
 # A value of each type that the file check binds, to prove every parameter is a projected variable.
+INDEXES = {"labels": (("resource", "q", "lang", "score", "match", "length", "labels"), ("q", "lang"))}
+"""What `#+ index:` may name: an index the service keeps that gives the whole answer of a query of
+these columns and parameters (search/named.py), and the query's own text its meaning."""
 _SAMPLES = {"iri": "urn:reformkg:sample", "string": "x", "lang-string": "x@en", "integer": "1",
             "decimal": "1", "boolean": "true", "date": "2000-01-01"}
 
@@ -97,6 +100,8 @@ class NamedQuery:
     description_zh: str | None = None
     tags: tuple[str, ...] = ()
     parameters: tuple[Parameter, ...] = ()
+    index: str | None = None
+    """An index that answers the query as its text would (`#+ index:`), where the service has it."""
 
     def bind(self, args: Mapping[str, list[str]]) -> dict[str, str]:
         """Client values (name → every value given) → substitutions (name → N-Triples term).
@@ -231,6 +236,15 @@ def parse_query_file(name: str, text: str) -> NamedQuery:
         if p.name not in used:
             raise CatalogError(f"{where}: parameter {p.name} is not a variable of the query (no ?{p.name})")
     variables = _check_with_engine(where, text, params)
+    index = meta.get("index")
+    if index is not None:
+        if index not in INDEXES:
+            raise CatalogError(f"{where}: index must be one of {', '.join(INDEXES)}, not {index!r}")
+        columns, needed = INDEXES[index]
+        if variables != columns or tuple(p.name for p in params) != needed:
+            raise CatalogError(f"{where}: the {index} index answers a query of the columns {', '.join(columns)} "
+                               f"and the parameters {', '.join(needed)}; this one has {', '.join(variables)} "
+                               f"and {', '.join(p.name for p in params) or 'none'}")
     top = [t for t in sparql.tokens if t.depth == 0]
     paging = any(t.is_("ORDER") for t in top) and not any(t.is_("LIMIT") or t.is_("OFFSET") for t in top)
     if paging:
@@ -239,6 +253,7 @@ def parse_query_file(name: str, text: str) -> NamedQuery:
         name=name, title=meta["title"], title_zh=meta["title_zh"], description=meta["description"],
         description_zh=meta.get("description_zh"), text=text, variables=variables, paging=paging,
         tags=tuple(t.strip() for t in meta.get("tags", "").split(",") if t.strip()), parameters=tuple(params),
+        index=index,
     )
 
 

@@ -15,6 +15,7 @@ from pyoxigraph import Literal, NamedNode
 
 from .. import context, formats, openapi, page_cache, query_pages
 from ..errors import BadRequest
+from ..search import named
 from ..sparql.catalog import RESERVED, NamedQuery
 from ..store.base import Terms
 
@@ -70,8 +71,12 @@ def run(name: str) -> Response:
         limit = min(limit if limit is not None else s.max_result_rows, s.max_result_rows)
     asked = query.request(query.bind(args), accept=media, limit=limit, offset=offset, timeout=s.query_timeout,
                           max_rows=s.max_result_rows)
+    indexed = named.terms(context.label_index(), query, args, limit or s.max_result_rows, offset)
     if media == JSON:
-        response = _json(query, context.backend().terms(asked), request.args, limit, offset)
+        answer = indexed if indexed is not None else context.backend().terms(asked)
+        response = _json(query, answer, request.args, limit, offset)
+    elif indexed is not None:
+        response = Response(named.body(indexed, media), mimetype=media)
     else:
         result = context.backend().query(asked)
         response = Response(result.body, mimetype=result.media_type)
@@ -87,7 +92,9 @@ def _run_page(query: NamedQuery, args: dict, s) -> Response:
                               timeout=s.query_timeout, max_rows=s.max_result_rows)
     except BadRequest as refused:
         return _page(query_pages.render(query, None, refused.message), status=400)
-    return _page(query_pages.render(query, context.backend().terms(asked), None))
+    indexed = named.terms(context.label_index(), query, args, s.max_result_rows, 0)
+    answer = indexed if indexed is not None else context.backend().terms(asked)
+    return _page(query_pages.render(query, answer, None))
 
 
 def _count(values: list[str] | None, name: str, minimum: int) -> int | None:

@@ -241,8 +241,10 @@ def test_sparql_injection_through_a_parameter_never_reaches_the_query_text(recor
             continue
         assert response.status_code == 200, body
         assert body["rows"] == [], f"{payload!r} through {name}.{parameter.name} matched rows"
-        (sent,) = backend.requests
         query = load_catalog().get(name)
+        if query.index is not None and not backend.requests:
+            continue  # answered from the label index (search/named.py), where the payload is text to look for
+        (sent,) = backend.requests
         assert sent.query in (query.text, query.paged(sent.max_rows, 0))  # the text is the file's, untouched
         term = parse_term(sent.substitutions[parameter.name])
         assert term.value == payload or parameter.type == "lang-string" and payload.startswith(term.value)
