@@ -95,6 +95,13 @@ class RemoteStore(Backend):
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=settings.threads, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        # The environment's proxies (HTTP_PROXY, NO_PROXY …) and CA bundle (REQUESTS_CA_BUNDLE), read
+        # once for this server: left to requests, every query reads the environment and ~/.netrc again,
+        # half a millisecond of each one (0.99 ms against 1.53 for a bare POST on this machine).
+        environment = self.session.merge_environment_settings(self.store, {}, None, None, None)
+        self.session.proxies.update(environment["proxies"])
+        self.session.verify = environment["verify"]
+        self.session.trust_env = False
         # A backend dropped without close() (an app discarded, a test's) still closes its pooled sockets,
         # rather than leave them to the garbage collector, which warns about each (ResourceWarning).
         weakref.finalize(self, self.session.close)
@@ -471,7 +478,9 @@ class RemoteStore(Backend):
         if self.flavour == "oxigraph":
             text = "SELECT ?g WHERE { GRAPH ?g {} }"  # empty graphs exist in Oxigraph
         else:
-            text = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+            # GROUP BY, not DISTINCT: Virtuoso 7.2 takes 2.2 s to list 8 graphs of 10,742 quads with
+            # DISTINCT, 2 ms with GROUP BY; the answer is the same.
+            text = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
         rows = self._select(text, deadline)
         graphs = sorted(r["g"].value for r in rows if isinstance(r.get("g"), NamedNode))
         return [g for g in graphs if not g.startswith(VIRTUOSO_SYSTEM_GRAPHS)] if self.flavour == "virtuoso" else graphs
