@@ -59,8 +59,9 @@ def _operation(query: NamedQuery, settings: Settings) -> dict:
     if query.paging:
         parameters += [
             {"name": "limit", "in": "query", "required": False,
-             "description": f"Rows per page (at most {settings.max_result_rows}).",
-             "schema": {"type": "integer", "minimum": 1, "maximum": settings.max_result_rows}},
+             "description": f"Rows per page (at most {settings.max_result_rows}; {settings.page_rows} when not given).",
+             "schema": {"type": "integer", "minimum": 1, "maximum": settings.max_result_rows,
+                        "default": min(settings.page_rows, settings.max_result_rows)}},
             {"name": "offset", "in": "query", "required": False, "description": "Rows to skip.",
              "schema": {"type": "integer", "minimum": 0, "default": 0}},
         ]

@@ -72,6 +72,8 @@ class Settings:
         100_000, "longest query or update text accepted, in characters (413 above it)")
     max_result_rows: int = _setting(
         100_000, "most rows or triples a query may return (a request may ask for fewer)")
+    page_rows: int = _setting(
+        10_000, "rows a named query gives per page when the client asks for no limit (at most max_result_rows)")
     max_result_bytes: int = _setting(256 * 1024 * 1024, "largest serialised result a query may return")
     buffer_bytes: int = _setting(1024 * 1024, "results up to this size are complete before the status is sent")
     max_nesting: int = _setting(200, "deepest bracket/subquery nesting a query may have (400 above it)")

@@ -67,8 +67,9 @@ def run(name: str) -> Response:
         return _run_page(query, args, s)
     media = _negotiate(chosen)
     if query.paging:
-        # A page is never larger than max_result_rows; a larger limit is lowered to it.
-        limit = min(limit if limit is not None else s.max_result_rows, s.max_result_rows)
+        # page_rows when the client names no limit (Virtuoso, as shipped, refuses to sort more than 10,000
+        # rows for a LIMIT); a page is never larger than max_result_rows, a larger limit is lowered to it.
+        limit = min(limit if limit is not None else s.page_rows, s.max_result_rows)
     asked = query.request(query.bind(args), accept=media, limit=limit, offset=offset, timeout=s.query_timeout,
                           max_rows=s.max_result_rows)
     indexed = named.terms(context.label_index(), query, args, limit or s.max_result_rows, offset)
@@ -88,11 +89,12 @@ def _run_page(query: NamedQuery, args: dict, s) -> Response:
     """The query as a page (query_pages.py): its form, and its rows when the parameters bind."""
     args.pop("lang", None)
     try:
-        asked = query.request(query.bind(args), accept=JSON, limit=s.max_result_rows, offset=0,
+        page = min(s.page_rows, s.max_result_rows) if query.paging else None
+        asked = query.request(query.bind(args), accept=JSON, limit=page, offset=0,
                               timeout=s.query_timeout, max_rows=s.max_result_rows)
     except BadRequest as refused:
         return _page(query_pages.render(query, None, refused.message), status=400)
-    indexed = named.terms(context.label_index(), query, args, s.max_result_rows, 0)
+    indexed = named.terms(context.label_index(), query, args, min(s.page_rows, s.max_result_rows), 0)
     answer = indexed if indexed is not None else context.backend().terms(asked)
     return _page(query_pages.render(query, answer, None))
 

@@ -3,8 +3,8 @@ generic server) is listed by one thread at a time and refreshed in the backgroun
 
 On Virtuoso a listing takes seconds; when every request thread listed at once each time the list
 expired, reformkg over Virtuoso answered about one request a second at 8 connections. The listing
-itself is replaced by a counting stand-in here: Virtuoso does not install within the CI budget
-(benchmarks/results/virtuoso_compat.md measures the real one).
+itself is replaced by a counting stand-in here, to hold it and count the calls; test_virtuoso.py lists
+a real Virtuoso's graphs.
 """
 from __future__ import annotations
 
