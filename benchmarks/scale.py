@@ -101,7 +101,8 @@ def _embedded_runs(store_dir: str, query: str, substitutions: dict, indexed: dic
         started = time.monotonic()
         if indexed is not None:
             db = sqlite3.connect(f"file:{labels}?mode=ro&immutable=1", uri=True)
-            found = index.every(db, indexed["q"], indexed.get("lang"), Settings(data_dir=Path(store_dir)).max_result_rows, 0)
+            # The API's first page when the client names no limit (page_rows rows).
+            found = index.every(db, indexed["q"], indexed.get("lang"), Settings(data_dir=Path(store_dir)).page_rows, 0)
             from_index.body(from_index.answer(catalogued, found, indexed["q"], indexed.get("lang")),
                             "application/sparql-results+json")
             db.close()
@@ -203,7 +204,8 @@ def free_port() -> int:
 
 
 def run_size(size: int, work: Path, runs: int, budget: float, cap: float,
-             sides: tuple[str, ...] = ("embedded", "server"), previous: dict | None = None) -> dict:
+             sides: tuple[str, ...] = ("embedded", "server"), previous: dict | None = None,
+             only: list[str] | None = None) -> dict:
     from generate import generate
 
     work.mkdir(parents=True, exist_ok=True)
@@ -213,7 +215,7 @@ def run_size(size: int, work: Path, runs: int, budget: float, cap: float,
         info = generate(size, nquads)
         print(f"  generated {info} in {time.monotonic() - started:.0f} s", flush=True)
     record: dict = {**(previous or {}), "size": size, "file_bytes": nquads.stat().st_size}
-    jobs = workload()
+    jobs = {name: job for name, job in workload().items() if only is None or name in only}
     if "embedded" in sides:
         _measure_embedded_side(record, size, nquads, work, jobs, runs, budget, cap)
     if "server" in sides:
@@ -366,13 +368,19 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=60.0, help="seconds one run may take before it is stopped")
     parser.add_argument("--sides", nargs="+", choices=["embedded", "server"], default=["embedded", "server"],
                         help="measure only these; the other side's figures for the size are kept from scale.json")
+    parser.add_argument("--queries", nargs="+", default=None, metavar="NAME",
+                        help="time only these jobs (e.g. label-search); the others' figures are kept from scale.json")
     args = parser.parse_args()
     path = args.results / "scale.json"
     records = json.loads(path.read_text()) if path.exists() else {}
     for size in args.sizes:
         print(f"size {size}", flush=True)
+        previous = records.get(str(size))
         records[str(size)] = run_size(size, args.work, args.runs, args.budget, args.cap, tuple(args.sides),
-                                      records.get(str(size)))
+                                      previous, args.queries)
+        for side in args.sides if args.queries and previous else ():
+            kept = previous.get(side, {}).get("queries", {})
+            records[str(size)][side]["queries"] = {**kept, **records[str(size)][side]["queries"]}
         write_results(records, args.results)
 
 

@@ -24,6 +24,7 @@ from ..store.base import Terms
 from .index import LANGUAGES, MATCHES, LabelIndex, Ranked
 from . import SEPARATOR
 
+JSON_RESULTS = "application/sparql-results+json"
 INDEX = "labels"
 """The value of `#+ index:` this module answers."""
 _XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
@@ -49,12 +50,16 @@ def answer(query: NamedQuery, found: list[Ranked], text: str, lang: str | None) 
 
 
 def body(answer: Terms, media_type: str) -> bytes:
-    """`answer` in a SPARQL results format, written by pyoxigraph as an engine's answer is: the rows
-    go through the standard JSON form, which pyoxigraph reads back into solutions it can serialise."""
+    """`answer` in a SPARQL results format. The rows are written in the standard JSON form (SPARQL 1.1
+    Query Results JSON Format); for any other format pyoxigraph reads that back into solutions and
+    writes them, as it writes an engine's answer."""
     document = {"head": {"vars": list(answer.variables)},
                 "results": {"bindings": [{name: _json_term(term) for name, term in row.items()}
                                          for row in answer.solutions]}}
-    solutions = parse_query_results(json.dumps(document).encode("utf-8"), format=QueryResultsFormat.JSON)
+    written = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    if media_type == JSON_RESULTS:
+        return written
+    solutions = parse_query_results(written, format=QueryResultsFormat.JSON)
     output = io.BytesIO()
     formats.BY_MEDIA[media_type].write(solutions, output)
     return output.getvalue()
