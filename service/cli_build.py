@@ -10,10 +10,15 @@ import datetime as dt
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from reformkg.graph.build import BuildResult
 
 
 def build_time(environ: Mapping[str, str] | None = None) -> dt.datetime:
@@ -54,31 +59,63 @@ def progress_line(outcome) -> str:
 def run_build(settings: Settings, echo: Callable[[str], None] = click.echo, with_packaged: bool = False,
               strict: bool = False) -> None:
     """Build the dataset and install it into the on-disk store; with `strict`, a report that fails
-    fails the build and leaves the store as it was."""
-    from reformkg.graph.build import BuildError, build
+    fails the build and leaves the store as it was.
 
-    from .store.install import InstallError, install
+    The shapes are checked in two processes started first (graph/validate.py `Background`), and the
+    build goes on while they check, as if the data conformed (`Optimistic`): the dataset is written
+    and loaded into a store that is not served yet. That store is served only if the check finds
+    nothing; otherwise it is deleted and the build runs again on the check's findings, so what is
+    installed and printed is always what a build that checked first would give. The lines of each
+    report are therefore printed once the check is done.
+    """
+    from reformkg.graph.validate import Background, Optimistic
 
-    paths, built_at = source_paths(settings, with_packaged), build_time()
-    echo(f"building from {', '.join(str(s) for s in paths.sources)}")
-    try:
-        result = build(paths, base=settings.base_iri, built_at=built_at,
-                       progress=lambda outcome: echo(progress_line(outcome)))
-    except BuildError as exc:
-        raise click.ClickException(f"build failed, the store is unchanged:\n{exc}") from exc
+    with Background() as background:  # first: pyshacl is imported while the reports are read
+        from reformkg.graph.build import BuildError, build
+
+        paths, built_at = source_paths(settings, with_packaged), build_time()
+        background.expect(paths.ontology / "shapes.ttl")
+        echo(f"building from {', '.join(str(s) for s in paths.sources)}")
+        optimistic = Optimistic(background)
+        lines: list[str] = []
+
+        def built(validator) -> BuildResult:
+            lines.clear()
+            try:
+                return build(paths, base=settings.base_iri, built_at=built_at,
+                             progress=lambda outcome: lines.append(progress_line(outcome)), validator=validator)
+            except BuildError as exc:
+                for line in lines:
+                    echo(line)
+                raise click.ClickException(f"build failed, the store is unchanged:\n{exc}") from exc
+
+        result = built(optimistic)
+        from .store import install  # while the shapes are checked: the build itself needs no store
+
+        staged = None if strict and result.failures else _stage(result.nquads, settings, install)
+        if not optimistic.held():
+            if staged is not None:
+                install.discard(staged)
+                staged = None
+            result = built(optimistic.checked)
+    for line in lines:
+        echo(line)
     if strict and result.failures:
+        if staged is not None:
+            install.discard(staged)
         raise click.ClickException(
             f"build failed (--strict), the store is unchanged: {len(result.failures)} report(s) could not be built:\n"
             + "\n".join(o.explain() for o in result.failures)
         )
     target = settings.dataset_file
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".nq.tmp")
-    tmp.write_bytes(result.nquads)
-    tmp.replace(target)
     try:
-        store_path = install(target, settings.data_dir)
-    except InstallError as exc:
+        if staged is None:
+            _dataset_file(result.nquads, settings).replace(target)
+            store_path = install.install(target, settings.data_dir)
+        else:
+            target.with_suffix(".nq.tmp").replace(target)
+            store_path = install.publish(staged)
+    except install.InstallError as exc:
         raise click.ClickException(str(exc)) from exc
     total = sum(result.graphs.values())
     echo(f"built {len(result.reports)} report(s): {total} quads in {len(result.graphs)} graphs")
@@ -92,16 +129,38 @@ def run_build(settings: Settings, echo: Callable[[str], None] = click.echo, with
     echo(f"dataset: {target}\nstore:   {store_path}")
 
 
+def _dataset_file(nquads: bytes, settings: Settings) -> Path:
+    """The dataset written beside where it goes (`dataset_file` with .nq.tmp), to be renamed into place."""
+    tmp = settings.dataset_file.with_suffix(".nq.tmp")
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    tmp.write_bytes(nquads)
+    return tmp
+
+
+def _stage(nquads: bytes, settings: Settings, install):
+    """The dataset loaded into a store not served yet, or None if that failed (installing it the
+    usual way then says why, once the check is done)."""
+    try:
+        return install.stage(_dataset_file(nquads, settings), settings.data_dir)
+    except install.InstallError:
+        return None
+
+
 def run_validate(settings: Settings, with_packaged: bool = False) -> None:
     """Build in memory and list every report's outcome, the violations of those that fail and the
     warnings; any report that fails is an error."""
-    from reformkg.graph.build import BuildError, build
+    from reformkg.graph.validate import Background
 
-    try:
-        result = build(source_paths(settings, with_packaged), base=settings.base_iri, built_at=build_time(),
-                       progress=lambda outcome: click.echo(progress_line(outcome)))
-    except BuildError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with Background() as validator:
+        from reformkg.graph.build import BuildError, build
+
+        paths = source_paths(settings, with_packaged)
+        validator.expect(paths.ontology / "shapes.ttl")
+        try:
+            result = build(paths, base=settings.base_iri, built_at=build_time(),
+                           progress=lambda outcome: click.echo(progress_line(outcome)), validator=validator)
+        except BuildError as exc:
+            raise click.ClickException(str(exc)) from exc
     if result.failures:
         raise click.ClickException(
             f"{len(result.failures)} report(s) could not be built:\n" + "\n".join(o.explain() for o in result.failures)

@@ -8,7 +8,6 @@ from pyoxigraph import QueryBoolean, QueryTriples, Store
 from . import formats
 from .settings import Settings
 from .sparql.syntax import explain
-from .store.embedded import snapshots
 
 TABLE = "table"
 NAMES = [TABLE, *dict.fromkeys(n for answer in (formats.RESULTS, formats.GRAPH) for n in formats.names(answer))]
@@ -25,6 +24,8 @@ def run_query(settings: Settings, text: str, fmt: str | None) -> str:
     Raises SyntaxError (in words: sparql/syntax.py) for a query that does not parse, and
     FormatDoesNotApply when `fmt` is no format of its answer.
     """
+    from .store.embedded import snapshots  # here: `reformkg build` reads NAMES, and needs no store yet
+
     if snapshots.primary(settings.data_dir) is None:
         raise ValueError(f"no store in {settings.data_dir}; run `reformkg build` first")
     snapshots.ensure(settings.data_dir)

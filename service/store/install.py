@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
@@ -34,6 +35,20 @@ def current_store(data_dir: Path) -> Path | None:
 
 def install(nquads: Path, data_dir: Path) -> Path:
     """Bulk-load an N-Quads file into a new store and make it current; returns its directory."""
+    return publish(stage(nquads, data_dir))
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A dataset loaded into a store of its own that is not served yet: `publish` or `discard` it."""
+
+    data_dir: Path
+    path: Path
+    digest: str
+
+
+def stage(nquads: Path, data_dir: Path) -> Staged:
+    """Bulk-load an N-Quads file into a new store beside the current one, which it does not touch."""
     digest = hashlib.sha256(nquads.read_bytes()).hexdigest()[:16]
     stores = data_dir / "stores"
     stores.mkdir(parents=True, exist_ok=True)
@@ -48,9 +63,17 @@ def install(nquads: Path, data_dir: Path) -> Path:
     except (OSError, SyntaxError, ValueError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise InstallError(f"loading {nquads} failed: {exc}") from exc
-    with snapshots.write_lock(data_dir):
+    return Staged(data_dir, staging, digest)
+
+
+def publish(staged: Staged) -> Path:
+    """Make a staged store the current one, with its first snapshot and label index; returns its directory."""
+    with snapshots.write_lock(staged.data_dir):
         # The store it replaces is deleted: the snapshots still read hold hard links of their own.
-        target = load.commit(data_dir, staging, digest)
-    index.refresh(data_dir)  # so that the first searches need not scan
+        target = load.commit(staged.data_dir, staged.path, staged.digest)
+    index.refresh(staged.data_dir)  # so that the first searches need not scan
     return target
 
+
+def discard(staged: Staged) -> None:
+    shutil.rmtree(staged.path, ignore_errors=True)

@@ -127,15 +127,21 @@ def shapes_with(tmp_path: Path, turtle: str) -> Path:
     return ontology
 
 
-def test_a_shape_violation_leaves_out_that_report_alone_with_every_violation(tmp_path):
+def one_without_a_section(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """The good report and a copy without a section, and shapes that demand one: (sources, the
+    copy's metadata file, the ontology folder)."""
     sources = tmp_path / "sources"
     good_report(sources)
     bad = copy_of_good(sources, "no-section", section=None)
-    # Demand a section: the good report has one, the copy does not.
     ontology = shapes_with(tmp_path, f"""
 <urn:test:shape> a <{SHACL}NodeShape> ; <{SHACL}targetClass> <https://w3id.org/reformkg/ontology#Report> ;
   <{SHACL}property> [ <{SHACL}path> <https://w3id.org/reformkg/ontology#section> ; <{SHACL}minCount> 1 ] .
 """)
+    return sources, bad, ontology
+
+
+def test_a_shape_violation_leaves_out_that_report_alone_with_every_violation(tmp_path):
+    sources, bad, ontology = one_without_a_section(tmp_path)
     result = build(paths(sources, ontology=ontology))
     assert result.reports == [GOOD]
     (failure,) = result.failures
@@ -242,3 +248,72 @@ def test_cli_validate_lists_what_is_wrong_with_each_report_and_fails(mixed):
 def test_a_sources_folder_that_does_not_exist_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(main, ["build", "--data-dir", str(tmp_path), "--sources", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+# --- the build checks the shapes while it loads the store (cli_build.run_build) ---------------------
+
+
+def _run_build(tmp_path, monkeypatch, build_paths: Paths) -> tuple[list[str], Path]:
+    """`reformkg build` on `build_paths` (its ontology, so its shapes, too); its lines and data directory."""
+    import datetime as dt
+
+    from reformkg.service import cli_build
+    from reformkg.service.settings import load_settings
+
+    monkeypatch.setattr(cli_build, "source_paths", lambda settings, with_packaged=False: build_paths)
+    monkeypatch.setattr(cli_build, "build_time", lambda: dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC))
+    data_dir = tmp_path / "data"
+    lines: list[str] = []
+    cli_build.run_build(load_settings({"data_dir": data_dir}, environ={}), echo=lines.append)
+    return lines, data_dir
+
+
+def test_a_report_the_check_refuses_is_left_out_of_the_store_as_if_checked_first(tmp_path, monkeypatch):
+    import datetime as dt
+
+    sources, bad, ontology = one_without_a_section(tmp_path)
+    lines, data_dir = _run_build(tmp_path, monkeypatch, paths(sources, ontology=ontology))
+    assert f"  no-section: FAILED: {bad}: its graph does not conform to ontology/shapes.ttl (1 violation(s)); " \
+           "first: Violation: https://w3id.org/reformkg/report/no-section" in "\n".join(lines)
+    assert f"  {GOOD}: 4 reform(s), 13 indicator(s)" in lines
+    checked_first = build(paths(sources, ontology=ontology), built_at=dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC))
+    assert (data_dir / "dataset" / "reformkg.nq").read_bytes() == checked_first.nquads
+    store = Store.read_only(str(current_store(data_dir)))
+    assert len(store) == checked_first.nquads.count(b"\n")
+    assert not [p for p in (data_dir / "stores").iterdir() if p.name.startswith(".")]  # nothing staged is left
+
+
+def test_reports_the_check_refuses_together_leave_the_store_as_it_was(tmp_path, monkeypatch):
+    sources = tmp_path / "sources"
+    good_report(sources)
+    _, data_dir = _run_build(tmp_path, monkeypatch, paths(sources))
+    before = current_store(data_dir)
+    dataset = (data_dir / "dataset" / "reformkg.nq").read_bytes()
+    copy_of_good(sources, "twin")
+    ontology = shapes_with(tmp_path, f"""
+<urn:test:one-report> a <{SHACL}NodeShape> ; <{SHACL}targetClass> <https://w3id.org/reformkg/ontology#Report> ;
+  <{SHACL}sparql> [ <{SHACL}message> "another report" ; <{SHACL}select> \"\"\"
+    SELECT $this WHERE {{ ?other a <https://w3id.org/reformkg/ontology#Report> FILTER(?other != $this) }}\"\"\" ] .
+""")
+    import click
+
+    with pytest.raises(click.ClickException, match="build failed, the store is unchanged:\neach report conforms"):
+        _run_build(tmp_path, monkeypatch, paths(sources, ontology=ontology))
+    assert current_store(data_dir) == before
+    assert (data_dir / "dataset" / "reformkg.nq").read_bytes() == dataset
+    assert not [p for p in (data_dir / "stores").iterdir() if p.name.startswith(".")]
+
+
+def test_a_build_with_warnings_is_installed_and_says_so(tmp_path, monkeypatch):
+    import datetime as dt
+
+    sources = tmp_path / "sources"
+    good_report(sources)  # its agencies have no English labels yet: warnings, not violations
+    lines, data_dir = _run_build(tmp_path, monkeypatch, paths(sources))
+    checked_first = build(paths(sources), built_at=dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC))
+    assert checked_first.warnings
+    assert f"{len(checked_first.warnings)} SHACL warning(s) (the build conforms); first: {checked_first.warnings[0]}" \
+        in lines
+    assert (data_dir / "dataset" / "reformkg.nq").read_bytes() == checked_first.nquads
+    graphs = {g.value for g in Store.read_only(str(current_store(data_dir))).named_graphs()}
+    assert f"https://w3id.org/reformkg/graph/report/{GOOD}" in graphs
