@@ -15,7 +15,11 @@ stalled clients from starving the others (issue 15; benchmarks/results/slow_clie
 - once a thread has taken a connection, the rest of the request (a body past READ_AHEAD) must arrive
   by the same deadline; after it the client is answered 408 and the connection shut, by a watchdog,
   since a blocking read can be bounded only per call, not per request;
-- each write of the answer may wait client_timeout seconds for the client to take it.
+- each write of the answer may wait client_timeout seconds for the client to take it;
+- a thread that has answered a kept-alive connection waits LINGER_SECONDS for its next request and
+  answers it too if it comes whole: a client sending one request after another (a script, a query
+  editor, a benchmark) pays no hand-over between the poller and a thread; part of a request goes to the
+  waiting room, as it would from the poller.
 
 Each instance is on its own: gunicorn's control socket, one path in the home directory shared by every
 instance (stopping one removed another's), is off. A stopping worker drops the connections still in
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import selectors
 import socket
 import sys
@@ -49,6 +54,10 @@ CONNECTIONS = 10_000
 """Connections one worker holds open; a waiting one costs a socket and its buffer, not a thread."""
 GRACEFUL_SECONDS = 5
 """How long a stopping worker lets the requests it has taken finish (gunicorn's default is 30 s)."""
+LINGER_SECONDS = 0.002
+"""How long a thread that has answered a kept-alive connection waits for its next request before it
+gives the connection back to the poller: a client that sends requests one after another gets them
+answered on the same thread, with no hand-over; an idle one holds a thread this long."""
 
 
 class _Gunicorn(BaseApplication):
@@ -142,6 +151,8 @@ class BoundedThreadWorker(ThreadWorker):
         when all of it came), and when it was handed over."""
         self.taken: dict[socket.socket, float] = {}
         """The sockets whose request a thread is handling, and when that request was whole."""
+        self.lingered: dict[TConn, bytes] = {}
+        """Part of a next request that a thread read while it lingered (`handle`), for the waiting room."""
         super().init_process()
 
     def load_wsgi(self) -> None:
@@ -230,22 +241,65 @@ class BoundedThreadWorker(ThreadWorker):
         super().wait_for_and_dispatch_events(timeout)
 
     def handle(self, conn: TConn):
+        early, due, whole = self.arrived.pop(conn, (b"", None, time.monotonic()))
+        while True:
+            keepalive = self._answer(conn, early, due, whole)
+            if not keepalive or not self.alive or conn.parser.unreader.buf.getvalue():
+                return keepalive
+            # The client is likely to send its next request at once (a script, a query editor, a
+            # benchmark): wait a little for it here rather than give the connection back to the
+            # poller, which costs a hand-over between threads each way (benchmarks/results/http-front.md).
+            early = self._linger(conn.sock)
+            if early is None:  # nothing yet: the poller waits for it, holding no thread
+                return keepalive
+            if not early:  # the client closed the connection
+                return False
+            if not arrival.whole(early):  # part of a request: the rest arrives in the waiting room
+                self.lingered[conn] = early
+                return keepalive
+            early, due, whole = arrival.encode_target(early), None, time.monotonic()
+
+    def _answer(self, conn: TConn, early: bytes, due: float | None, whole: float):
+        """One request of the connection, `early` its bytes read already (by the waiting room)."""
         sock = conn.sock
-        now = time.monotonic()
-        early, due, whole = self.arrived.pop(conn, (b"", None, now))
         if early:
             sock.setblocking(True)
             conn.init()
             conn.parser.unreader.unread(early)
         # A request that came whole met its deadline, however long it then waited for this thread:
         # what is left to read (nothing, or a body after 100-continue) gets client_timeout from now.
-        self.deadlines.arm(sock, now + self.client_timeout if due is None else due)
+        self.deadlines.arm(sock, time.monotonic() + self.client_timeout if due is None else due)
         self.taken[sock] = whole
         try:
             return super().handle(conn)
         finally:
             self.deadlines.disarm(sock)
             del self.taken[sock]
+
+    @staticmethod
+    def _linger(sock: socket.socket) -> bytes | None:
+        """What the client sends within LINGER_SECONDS (b"": it closed), or None if it sent nothing."""
+        waiting = select.poll()
+        waiting.register(sock, select.POLLIN)
+        if not waiting.poll(LINGER_SECONDS * 1000):
+            return None
+        try:
+            return sock.recv(arrival.READ_AHEAD, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return None
+        except OSError:
+            return b""
+
+    def finish_request(self, conn: TConn, fs) -> None:
+        """A request that began to arrive while its thread lingered waits for the rest in the waiting room."""
+        early = self.lingered.pop(conn, None)
+        if early is None or not self.alive or fs.cancelled() or fs.result() is not True:
+            super().finish_request(conn, fs)
+            return
+        conn.sock.setblocking(False)
+        self.arriving[conn] = _Arrival(bytearray(early), time.monotonic() + self.client_timeout)
+        if not self._read(conn):
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
 
     def _request_read(self, sock: socket.socket) -> bool:
         """The body is in: stop the request's deadline, and bound each write of the answer instead."""

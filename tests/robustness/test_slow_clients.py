@@ -12,6 +12,7 @@ counts on the embedded engines' answer times.
 from __future__ import annotations
 
 import gzip
+import http.client
 import socket
 import threading
 import time
@@ -134,6 +135,40 @@ def test_hundreds_of_half_sent_requests_take_no_thread_and_get_408(robust_server
     bystander.assert_never_noticed(slowest=1.0)  # well under client_timeout: no thread was waiting
     answers = [read_answer(client, limit=10) for client in held]
     assert {answer.status for answer in answers} == {408}
+    settle(robust_server)
+
+
+def ask_on(client: http.client.HTTPConnection) -> bytes:
+    client.request("POST", "/sparql", body=ASK, headers={"Content-Type": "application/sparql-query"})
+    response = client.getresponse()
+    assert response.status == 200
+    return response.read()
+
+
+def test_requests_one_after_another_on_one_connection_are_each_answered(robust_server):
+    # At once (a thread that has answered waits a moment for the next request: server.py, linger)
+    # or after a pause (the connection has gone back to the poller by then).
+    client = http.client.HTTPConnection("127.0.0.1", robust_server.port, timeout=10)
+    for i in range(60):
+        assert b'"boolean":true' in ask_on(client)
+        if i % 3 == 2:
+            time.sleep(0.02)
+    client.close()
+
+
+def test_kept_alive_clients_that_send_half_of_their_next_request_take_no_thread_and_get_408(robust_server):
+    held = []
+    for _ in range(3 * THREADS):
+        client = http.client.HTTPConnection("127.0.0.1", robust_server.port, timeout=10)
+        ask_on(client)
+        client.sock.sendall(HALF_SENT)  # at once, while the thread that answered may still be waiting for it
+        held.append(client.sock)
+    with Bystander(robust_server) as bystander:
+        time.sleep(0.5)
+    bystander.assert_never_noticed(slowest=1.0)  # well under client_timeout: no thread was waiting
+    answers = [read_answer(sock, limit=10) for sock in held]
+    assert {answer.status for answer in answers} == {408}
+    assert max(answer.seconds for answer in answers) < CLIENT_TIMEOUT + 1.5
     settle(robust_server)
 
 
