@@ -57,7 +57,10 @@ GRACEFUL_SECONDS = 5
 LINGER_SECONDS = 0.002
 """How long a thread that has answered a kept-alive connection waits for its next request before it
 gives the connection back to the poller: a client that sends requests one after another gets them
-answered on the same thread, with no hand-over; an idle one holds a thread this long."""
+answered on the same thread, with no hand-over; an idle one holds a thread this long. No thread
+lingers while another connection waits for one."""
+LINGER_REQUESTS = 100
+"""The most requests of one connection a thread answers in a row before it gives the connection back."""
 
 
 class _Gunicorn(BaseApplication):
@@ -151,6 +154,9 @@ class BoundedThreadWorker(ThreadWorker):
         when all of it came), and when it was handed over."""
         self.taken: dict[socket.socket, float] = {}
         """The sockets whose request a thread is handling, and when that request was whole."""
+        self.queued = 0
+        """Connections handed to the thread pool that no thread has taken yet."""
+        self._queue_lock = threading.Lock()
         self.lingered: dict[TConn, bytes] = {}
         """Part of a next request that a thread read while it lingered (`handle`), for the waiting room."""
         super().init_process()
@@ -171,7 +177,7 @@ class BoundedThreadWorker(ThreadWorker):
         """A connection waits in the waiting room for its request, unless it has arrived already,
         or the parser holds its bytes (a pipelined request that a read of the previous one took)."""
         if conn in self.arrived or conn.initialized and conn.parser.unreader.buf.getvalue():
-            super().enqueue_req(conn)
+            self._hand_over(conn)
             return
         conn.sock.setblocking(False)
         self.arriving[conn] = _Arrival(bytearray(), time.monotonic() + self.client_timeout)
@@ -179,6 +185,12 @@ class BoundedThreadWorker(ThreadWorker):
         # read it now rather than after another round of the poller.
         if not self._read(conn):
             self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+
+    def _hand_over(self, conn: TConn) -> None:
+        """Give the connection to a thread; counted until one takes it, so that none lingers meanwhile."""
+        with self._queue_lock:
+            self.queued += 1
+        super().enqueue_req(conn)
 
     def _on_readable(self, conn: TConn, sock: socket.socket) -> None:
         self._read(conn, registered=True)
@@ -206,7 +218,7 @@ class BoundedThreadWorker(ThreadWorker):
         rest = waiting.due if len(waiting.data) > arrival.READ_AHEAD else None
         self.arrived[conn] = (arrival.encode_target(bytes(waiting.data)), rest, time.monotonic())
         conn.data_ready = True
-        super().enqueue_req(conn)
+        self._hand_over(conn)
         return True
 
     def _drop(self, conn: TConn, farewell: bytes = b"") -> None:
@@ -241,10 +253,14 @@ class BoundedThreadWorker(ThreadWorker):
         super().wait_for_and_dispatch_events(timeout)
 
     def handle(self, conn: TConn):
+        with self._queue_lock:
+            self.queued -= 1
         early, due, whole = self.arrived.pop(conn, (b"", None, time.monotonic()))
-        while True:
+        for _ in range(LINGER_REQUESTS):
             keepalive = self._answer(conn, early, due, whole)
-            if not keepalive or not self.alive or conn.parser.unreader.buf.getvalue():
+            # Not while another connection waits for a thread: a client that keeps sending would
+            # keep its thread, and the others would wait behind it.
+            if not keepalive or not self.alive or conn.parser.unreader.buf.getvalue() or self.queued > 0:
                 return keepalive
             # The client is likely to send its next request at once (a script, a query editor, a
             # benchmark): wait a little for it here rather than give the connection back to the
@@ -258,6 +274,7 @@ class BoundedThreadWorker(ThreadWorker):
                 self.lingered[conn] = early
                 return keepalive
             early, due, whole = arrival.encode_target(early), None, time.monotonic()
+        return self._answer(conn, early, due, whole)
 
     def _answer(self, conn: TConn, early: bytes, due: float | None, whole: float):
         """One request of the connection, `early` its bytes read already (by the waiting room)."""

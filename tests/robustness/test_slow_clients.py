@@ -156,6 +156,25 @@ def test_requests_one_after_another_on_one_connection_are_each_answered(robust_s
     client.close()
 
 
+def test_clients_that_keep_sending_share_the_threads(robust_server):
+    # More clients than threads, each sending its next request as soon as it has an answer: a thread
+    # that lingers for its client's next request must not keep that client while others wait.
+    def client() -> list[float]:
+        waits = []
+        connection = http.client.HTTPConnection("127.0.0.1", robust_server.port, timeout=10)
+        stop = time.monotonic() + 2.0
+        while time.monotonic() < stop and len(waits) < 5_000:
+            started = time.monotonic()
+            ask_on(connection)
+            waits.append(time.monotonic() - started)
+        connection.close()
+        return waits
+
+    waits = together(*[client] * (3 * THREADS))
+    assert all(len(w) >= 20 for w in waits), [len(w) for w in waits]
+    assert max(max(w) for w in waits) < 0.15, sorted(max(w) for w in waits)  # a lingering thread kept a client: 0.25 s
+
+
 def test_kept_alive_clients_that_send_half_of_their_next_request_take_no_thread_and_get_408(robust_server):
     held = []
     for _ in range(3 * THREADS):
