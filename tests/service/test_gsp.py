@@ -140,7 +140,8 @@ def test_an_update_with_the_token_is_applied(writer):
     response = writer.post("/sparql", data="INSERT DATA { GRAPH <http://example.org/g/u> { <http://a> <http://b> 1 } }",
                            content_type="application/sparql-update", headers=AUTH)
     assert response.status_code == 204
-    assert writer.head("/store", query_string={"graph": "http://example.org/g/u"}).status_code == 200
+    with writer.head("/store", query_string={"graph": "http://example.org/g/u"}) as response:  # closed: see nosniff
+        assert response.status_code == 200
 
 
 def test_load_in_an_update_is_refused(writer):
