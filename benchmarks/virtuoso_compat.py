@@ -27,6 +27,7 @@ from reformkg.graph.build import build
 from reformkg.service.sparql.catalog import load_catalog
 from reformkg.service.errors import NotFound, QuerySyntaxError, ResultTooLarge, ServiceError
 from reformkg.service.settings import Settings
+from reformkg.service.sparql.text import SparqlText
 from reformkg.service.formats import GRAPH, RESULTS, media_types
 from reformkg.service.store.base import Payload, QueryRequest
 from reformkg.service.formats import BY_MEDIA
@@ -127,7 +128,12 @@ def contract(c: Checks) -> None:
         def ask(media=media):
             _, body = c.query(f"ASK {{ ?r a <{RKG}Reform> }}", accept=media)
             expected = c.truth.query(f"ASK {{ ?r a <{RKG}Reform> }}", use_default_graph_as_union=True)
+            if media == "application/sparql-results+json":
+                # Passed through as Virtuoso writes it ("link": [] in its head): valid, so compared as a boolean.
+                assert bool(parse_query_results(body, format=BY_MEDIA[media].syntax)) == bool(expected), body
+                return "Virtuoso's JSON, passed through"
             assert body == expected.serialize(format=BY_MEDIA[media].syntax), body
+            return None
         c.check(f"ASK as {media}", ask)
     construct = f"PREFIX rkg: <{RKG}> CONSTRUCT {{ ?r ?p ?o }} WHERE {{ ?r a rkg:Reform ; ?p ?o }}"
     for media in media_types(GRAPH):
@@ -182,7 +188,7 @@ def contract(c: Checks) -> None:
         try:
             c.query("SELEC x")
         except QuerySyntaxError as exc:
-            assert exc.message.startswith("error at 1:8"), exc.message
+            assert exc.message == SparqlText("SELEC x").syntax_error(False), exc.message
             return "Virtuoso's SP030 message is replaced by pyoxigraph's, as the embedded store words it"
         raise AssertionError("no syntax error")
     c.check("syntax errors read like the embedded store's", syntax)
