@@ -33,8 +33,8 @@ from compare.systems import OxigraphServer, RdflibEndpoint, ReformKG, ReformKGOv
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
-ORDER = ["reformkg", "reformkg-baseline", "oxigraph", "virtuoso", "reformkg-virtuoso", "rdflib-endpoint", "pyoxigraph-memory",
-         "pyoxigraph-disk"]
+ORDER = ["reformkg", "reformkg-baseline", "oxigraph", "virtuoso", "reformkg-virtuoso", "reformkg-virtuoso-baseline",
+         "rdflib-endpoint", "pyoxigraph-memory", "pyoxigraph-disk"]
 
 
 class TimeLimit(Exception):
@@ -60,7 +60,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--reformkg-args", default="", help="extra `reformkg serve` arguments, e.g. '--workers 2'")
     p.add_argument("--baseline", type=Path, default=None, metavar="DIR",
                    help="another source tree of reformkg (e.g. `git worktree add /tmp/before HEAD`), served as "
-                        "the system reformkg-baseline beside this tree's, on a copy of the same data")
+                        "the system reformkg-baseline beside this tree's, on a copy of the same data (and, with "
+                        "reformkg-virtuoso, reformkg-virtuoso-baseline over a Virtuoso of its own)")
     p.add_argument("--note", action="append", default=[],
                    help="a sentence for the results file, e.g. what else the machine was doing (repeatable)")
     p.add_argument("--out", type=Path, default=RESULTS, help="where the .md, .json and .png go")
@@ -75,7 +76,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if unknown:
         p.error(f"unknown system(s) {', '.join(sorted(unknown))}; choose from {', '.join(ORDER)}, pyoxigraph")
     if args.baseline is not None:
-        names.append("reformkg-baseline")
+        if "reformkg" in names or "reformkg-virtuoso" not in names:
+            names.append("reformkg-baseline")
+        if "reformkg-virtuoso" in names:
+            names.append("reformkg-virtuoso-baseline")
     args.systems = [n for n in ORDER if n in names]
     return args
 
@@ -88,6 +92,8 @@ def make_system(name: str, work: Path, args: argparse.Namespace):
         return ReformKG(name, work, shlex.split(args.reformkg_args), source=args.baseline)
     if name == "reformkg-virtuoso":
         return ReformKGOverVirtuoso(name, work, shlex.split(args.reformkg_args))
+    if name == "reformkg-virtuoso-baseline":
+        return ReformKGOverVirtuoso(name, work, shlex.split(args.reformkg_args), source=args.baseline)
     if name == "oxigraph":
         return OxigraphServer(name, work)
     if name == "virtuoso":

@@ -293,7 +293,7 @@ class ReformKG(System):
         if self.source is not None:
             commit = _version(["git", "-C", str(self.source), "rev-parse", "--short", "HEAD"])
             self.version += f" at {commit} ({self.source})"
-        if self.source is not None and data.reformkg_dir is not None:
+        if self.source is not None and data.reformkg_dir is not None and not self.store_url:
             data_dir = self.work / "data"
             shutil.copytree(data.reformkg_dir, data_dir, symlinks=True, dirs_exist_ok=True)
             self.load_seconds = data.build_seconds
@@ -483,11 +483,12 @@ class ReformKGOverVirtuoso(ReformKG):
     """`reformkg serve --store` in front of a Virtuoso of its own.
 
     Its own instance, loaded like the one measured directly: requests this proxy leaves hanging must not
-    hold threads of the Virtuoso that the next run measures.
+    hold threads of the Virtuoso that the next run measures. With `source`, another source tree's
+    service (`--baseline`), as ReformKG runs it.
     """
 
-    def __init__(self, name: str, work: Path, serve_args: list[str]) -> None:
-        super().__init__(name, work, serve_args)
+    def __init__(self, name: str, work: Path, serve_args: list[str], source: Path | None = None) -> None:
+        super().__init__(name, work, serve_args, source=source)
         self.backend = Virtuoso(f"{name}'s virtuoso", work / "virtuoso")
 
     def start(self, data: Data, ready_timeout: float) -> None:

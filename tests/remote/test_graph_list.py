@@ -1,5 +1,6 @@
-"""The list of a server's graphs (its union default graph, named in every query to a Virtuoso or a
-generic server) is listed by one thread at a time and refreshed in the background.
+"""The list of a server's graphs (a generic server's union default graph, named in every query to it;
+the system graphs every query to a Virtuoso leaves out) is listed by one thread at a time and
+refreshed in the background.
 
 On Virtuoso a listing takes seconds; when every request thread listed at once each time the list
 expired, reformkg over Virtuoso answered about one request a second at 8 connections. The listing
@@ -49,12 +50,12 @@ def store(tmp_path):
 
 def ask_from_threads(store: RemoteStore, n: int = 8) -> list[list[str]]:
     with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(lambda _: store._user_graphs(store._deadline()), range(n)))
+        return list(pool.map(lambda _: store._known_graphs(store._deadline()), range(n)))
 
 
 def test_many_requests_wait_for_one_listing_of_the_graphs(store, monkeypatch):
     listing = Listing(["urn:g:1", "urn:g:2"])
-    monkeypatch.setattr(store, "_graph_list", listing)
+    monkeypatch.setattr(store, "_listed", listing)
     threading.Timer(0.2, listing.release.set).start()
     answers = ask_from_threads(store)
     assert answers == [["urn:g:1", "urn:g:2"]] * 8
@@ -63,7 +64,7 @@ def test_many_requests_wait_for_one_listing_of_the_graphs(store, monkeypatch):
 
 def test_an_expired_list_is_used_while_one_thread_lists_the_graphs_again(store, monkeypatch):
     listing = Listing(["urn:g:new"])
-    monkeypatch.setattr(store, "_graph_list", listing)
+    monkeypatch.setattr(store, "_listed", listing)
     store._graphs = (time.monotonic() - remote.GRAPHS_TTL - 1, ["urn:g:old"])
     started = time.monotonic()
     answers = ask_from_threads(store)
@@ -79,9 +80,9 @@ def test_an_expired_list_is_used_while_one_thread_lists_the_graphs_again(store, 
 
 def test_a_listing_begun_before_a_write_is_not_kept_after_it(store, monkeypatch):
     listing = Listing(["urn:g:before-the-write"])
-    monkeypatch.setattr(store, "_graph_list", listing)
+    monkeypatch.setattr(store, "_listed", listing)
     store._graphs = (time.monotonic() - remote.GRAPHS_TTL - 1, ["urn:g:old"])
-    store._user_graphs(store._deadline())  # starts the background listing
+    store._known_graphs(store._deadline())  # starts the background listing
     while listing.calls == 0:
         time.sleep(0.01)
     store._forget_graphs()  # what a write through this service does

@@ -1,8 +1,9 @@
 """reformkg over a real Virtuoso (Debian's virtuoso-opensource-7-bin; .ci/run installs it).
 
 Virtuoso's default graph is the union of all its graphs, its own system graphs among them, so the
-backend names the user's graphs in every query (store/remote/backend.py `_dataset`); these pin that
-the list is the dataset's graphs exactly, that the union it makes answers as the embedded store does,
+backend's every query begins with Virtuoso's pragmas that leave those out (store/remote/backend.py
+`_dataset`); these pin that the graphs left are the dataset's exactly, that their union answers as the
+embedded store does, that graphs added behind the service's back count at once without being named,
 that the service's pages and named queries work over it, and that concurrent clients are answered.
 The wider comparison, every named query and format, is benchmarks/virtuoso_compat.py's.
 
@@ -141,9 +142,10 @@ def truth(data_dir: Path) -> Store:
 
 def test_the_backend_knows_it_is_virtuoso_and_lists_exactly_the_dataset_s_graphs(over_virtuoso, truth):
     assert over_virtuoso.flavour == "virtuoso"
-    listed = over_virtuoso._user_graphs(over_virtuoso._deadline())
+    listed = over_virtuoso.named_graphs()
     assert listed == sorted(g.value for g in truth.named_graphs())  # Virtuoso's system graphs left out
     assert len(listed) == 5
+    assert over_virtuoso.triple_count() == len(truth)
 
 
 def test_the_default_graph_is_the_union_of_the_dataset_s_graphs(over_virtuoso, truth):
@@ -154,6 +156,32 @@ def test_the_default_graph_is_the_union_of_the_dataset_s_graphs(over_virtuoso, t
     classes = "SELECT DISTINCT ?c WHERE { ?x a ?c }"
     assert ({r["c"].value for r in select(over_virtuoso, classes)}
             == {r["c"].value for r in truth.query(classes, use_default_graph_as_union=True)})
+
+
+def test_graphs_added_behind_the_service_s_back_count_at_once_and_no_query_names_a_graph(virtuoso, truth):
+    reader = RemoteStore(remote_settings(virtuoso.url, virtuoso.work / "reader-of-many"))
+    writer = RemoteStore(remote_settings(virtuoso.url, virtuoso.work / "writer-of-many", store_user="dba",
+                                         store_password="dba"))
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    expected = int(next(iter(truth.query(count, use_default_graph_as_union=True)))["n"].value)
+    sent: list[bytes] = []
+    reader.session.hooks["response"].append(lambda response, **_: sent.append(response.request.body or b""))
+    graphs = [f"urn:reformkg:test:many:{i}" for i in range(300)]
+    try:
+        assert int(select(reader, count)[0]["n"].value) == expected  # the graphs are listed here, and kept
+        writer.update("INSERT DATA { " + " ".join(f"GRAPH <{g}> {{ <{g}> <urn:p> {i} }}"
+                                                  for i, g in enumerate(graphs)) + " }", timeout=60)
+        sent.clear()
+        assert int(select(reader, count)[0]["n"].value) == expected + 300  # not after the listing's TTL
+        named = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+        assert int(select(reader, named)[0]["n"].value) == 5 + 300
+        assert sent and all(len(body) < 2_000 for body in sent)  # no query names the 305 graphs
+    finally:
+        writer.update(" ; ".join(f"DROP SILENT GRAPH <{g}>" for g in graphs), timeout=60)
+        writer.close()
+    reader._forget_graphs()
+    assert int(select(reader, count)[0]["n"].value) == expected  # the module's other tests see the dataset
+    reader.close()
 
 
 def test_concurrent_clients_are_all_answered(over_virtuoso):
