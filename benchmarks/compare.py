@@ -181,12 +181,13 @@ def measure(args: argparse.Namespace, results: dict, work: Path, running: list) 
     check_answers(args, results, started, queries, expected)
     interleave(args, results, work, started, queries)
     # Target 2: the lookup alone at one connection, served and in process (and the Rust server for scale).
-    for name in ("reformkg", "oxigraph", "pyoxigraph-memory", "pyoxigraph-disk"):
+    for name in ("reformkg", "reformkg-baseline", "oxigraph", "pyoxigraph-memory", "pyoxigraph-disk"):
         if name in started:
             print(f"lookup only: {name}", flush=True)
             extra(results, "lookup only", name, 1, run_mix(started[name], mix.lookup_only(focus), 1, args, work))
-    if "reformkg" in started:
-        surfaces(args, results, work, started["reformkg"], focus)
+    served = {name: started[name] for name in ("reformkg", "reformkg-baseline") if name in started}
+    if "reformkg" in served:
+        surfaces(args, results, work, served, focus)
 
 
 def start_systems(args, results: dict, work: Path, data, running: list) -> dict:
@@ -261,18 +262,24 @@ def interleave(args, results: dict, work: Path, started: dict, queries: list[mix
                 entry["rounds"].append(run.as_dict())
 
 
-def surfaces(args, results: dict, work: Path, service: ReformKG, focus: str) -> None:
-    """Targets 4 and 5: reformkg's search, named-query API and resource pages, where they exist yet."""
-    for what, urls, headers, twin in probe_service(service, focus, results, QUERIES):
-        surface = [wrk.Request("GET", headers, path=_path_of(u)) for u in urls]
+def surfaces(args, results: dict, work: Path, served: dict[str, ReformKG], focus: str) -> None:
+    """Targets 4 and 5: reformkg's search, named-query API and resource pages, where they exist yet.
+
+    With --baseline, the other tree's service runs each surface right after this tree's, so a change
+    to a page or an API is seen side by side (the targets judge this tree's alone)."""
+    for what, urls, headers, twin in probe_service(served["reformkg"], focus, results, QUERIES):
         for conns in args.extra_connections:
-            print(f"{what}: {conns} connections", flush=True)
-            run = wrk.run(urls[0], surface, conns, args.duration, args.request_timeout, work / "extra.lua")
-            extra(results, what, "reformkg", conns, settled(service, run, args))
-            if twin is not None:
-                run = wrk.run(service.endpoint.url, wrk.sparql_requests(service.endpoint, [twin]), conns,
-                              args.duration, args.request_timeout, work / "extra.lua")
-                extra(results, f"{what} via /sparql", "reformkg", conns, settled(service, run, args))
+            for name, service in served.items():
+                print(f"{what}: {name}, {conns} connections", flush=True)
+                base = served["reformkg"].base
+                surface = [wrk.Request("GET", headers, path=_path_of(u)) for u in urls]
+                url = service.base + urls[0][len(base):]
+                run = wrk.run(url, surface, conns, args.duration, args.request_timeout, work / "extra.lua")
+                extra(results, what, name, conns, settled(service, run, args))
+                if twin is not None:
+                    run = wrk.run(service.endpoint.url, wrk.sparql_requests(service.endpoint, [twin]), conns,
+                                  args.duration, args.request_timeout, work / "extra.lua")
+                    extra(results, f"{what} via /sparql", name, conns, settled(service, run, args))
 
 
 def extra(results: dict, what: str, system: str, conns: int, run) -> None:

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 
 from reformkg.ontology.vocab import Iris
 
+from . import describe
 from .links import Site
 from .search.index import LabelIndex
 from .settings import Settings
@@ -21,6 +22,7 @@ SETTINGS = "REFORMKG"
 BACKEND = "reformkg.backend"
 CATALOG = "reformkg.catalog"
 LABEL_INDEX = "reformkg.textindex"
+TERM_LABELS = "reformkg.term-labels"
 """Keys of app.extensions; the label index is there only on the embedded store."""
 
 
@@ -55,3 +57,22 @@ def site() -> Site:
 
 def ontology_graph() -> str:
     return Iris(settings().base_iri).graph("ontology").value
+
+
+def term_labels() -> dict[str, dict[str, str]]:
+    """The ontology's labels of its terms (describe.term_labels), read once per snapshot of the store.
+
+    Every HTML page names classes and properties by them, and they change only with the store: read
+    afresh for each page, they were the costliest of its dozen queries. Not a cached answer (the
+    result cache, which result_cache_bytes=0 turns off, holds those) but a table the pages are built
+    on, as the label index is. A store that tells no generation (a remote one) is asked each time.
+    """
+    store = backend()
+    generation = store.generation()
+    kept = current_app.extensions.get(TERM_LABELS)
+    if generation is not None and kept is not None and kept[0] == generation:
+        return kept[1]
+    labels = describe.term_labels(store, ontology_graph())
+    if generation is not None:
+        current_app.extensions[TERM_LABELS] = (generation, labels)
+    return labels

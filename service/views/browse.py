@@ -82,8 +82,7 @@ def listing(path: str) -> str:
 def _labeller(labels: dict[str, dict[str, str]], lang: str) -> Labeller:
     triples = [Triple(NamedNode(iri), RDFS.label, Literal(text, language=tag))
                for iri, by_lang in labels.items() for tag, text in by_lang.items()]
-    backend = context.backend()
-    return Labeller(triples, describe.term_labels(backend, context.ontology_graph()), lang, context.site())
+    return Labeller(triples, context.term_labels(), lang, context.site())
 
 
 def _pages(total: int, page: int) -> dict:

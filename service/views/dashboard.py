@@ -14,7 +14,7 @@ from pyoxigraph import Triple
 
 from reformkg.ontology.vocab import RDFS
 
-from .. import browse, charts, context, describe, i18n, page_cache
+from .. import browse, charts, context, i18n, page_cache
 from ..labeller import Labeller
 from ..store.results import select
 
@@ -44,7 +44,7 @@ def dashboard() -> str:
     answers = {d.name: select(backend, _COUNT % d.pattern) for d in DIMENSIONS}
     labels = [Triple(row["v"], RDFS.label, row["label"]) for rows in answers.values() for row in rows
               if "label" in row]
-    labeller = Labeller(labels + _report_labels(), describe.term_labels(backend, context.ontology_graph()), lang,
+    labeller = Labeller(labels + _report_labels(), context.term_labels(), lang,
                         context.site())
     reports = sorted({row["report"].value for rows in answers.values() for row in rows})
     figures = []

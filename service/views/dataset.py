@@ -13,7 +13,7 @@ from pyoxigraph import Quad, RdfFormat, Triple, parse, serialize
 
 from reformkg.ontology.vocab import PREFIXES
 
-from .. import context, cors, describe, jsonld, representations, statistics
+from .. import context, cors, jsonld, representations, statistics
 from ..errors import NotFound
 from ..i18n import language
 from ..labeller import Labeller
@@ -26,7 +26,7 @@ cors.allow_reads(bp, "GET, HEAD, OPTIONS")
 
 def _dataset_page(stats: statistics.Statistics, alternates: list) -> str:
     lang = language(request)
-    labeller = Labeller([], describe.term_labels(context.backend(), context.ontology_graph()), lang, context.site())
+    labeller = Labeller([], context.term_labels(), lang, context.site())
     return render_template(
         "dataset.html", stats=stats, labeller=labeller, prefixed=prefixed, description=DESCRIPTION[lang],
         dumps=dump_links(), publisher=PUBLISHER, alternates=alternates, iri=context.site().iri("dataset"),

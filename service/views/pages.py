@@ -105,7 +105,7 @@ class Report:
 
 
 def _labeller(extra: list[Triple]) -> Labeller:
-    return Labeller(extra, describe.term_labels(context.backend(), context.ontology_graph()), i18n.language(request),
+    return Labeller(extra, context.term_labels(), i18n.language(request),
                     context.site())
 
 

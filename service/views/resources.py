@@ -64,11 +64,15 @@ def _incoming(labeller: Labeller, triples: list[Triple], iri: str, leave_out: se
     return sorted((labeller.row(p, subjects) for p, subjects in by_predicate.items()), key=lambda r: r.label.lower())
 
 
-def description(iri: str) -> list[Triple]:
-    """The resource's description; a named graph's also says how many triples it holds now."""
+def description(iri: str, named_graph: bool | None = None) -> list[Triple]:
+    """The resource's description; a named graph's also says how many triples it holds now.
+
+    `named_graph`: whether the IRI names a graph, when the caller has asked already. Asked of the
+    store for this one IRI, never by listing every graph: a page listed them all twice (1,600 graphs
+    at 10 M triples; over Virtuoso a scan of every quad for each page)."""
     backend = context.backend()
     triples = describe.describe(backend, iri)
-    if iri in backend.named_graphs():
+    if named_graph if named_graph is not None else backend.graph_exists(iri):
         # describe_graph adds the VoID triples the metadata graph may already state: each once.
         described = describe.describe_graph(backend, iri, context.site().iri("dataset"), triples)
         return list({str(t): t for t in described}.values())
@@ -79,10 +83,11 @@ def page(iri: str, alternates: list) -> str:
     """The resource's HTML page."""
     backend = context.backend()
     here, lang = context.site(), language(request)
-    triples = description(iri)
+    named_graph = backend.graph_exists(iri)
+    triples = description(iri, named_graph)
     scopes = describe.scopes(backend, iri)
     # Reports are named beside what the page lists only where it lists things of more than one report.
-    labeller = Labeller(triples + scopes.titles, describe.term_labels(backend, context.ontology_graph()), lang, here,
+    labeller = Labeller(triples + scopes.titles, context.term_labels(), lang, here,
                         scopes.linked if len(scopes.reports) > 1 else None)
     own = [t for t in triples if t.subject.value == iri]
     types = [t.object.value for t in own if t.predicate.value == RDF.type.value]
@@ -125,7 +130,7 @@ def page(iri: str, alternates: list) -> str:
         incoming_total=describe.incoming_count(backend, iri), incoming_limit=describe.INCOMING_LIMIT,
         indicators=indicators, quantity=readable.quantity, indicator_chart=_indicator_chart(indicators, iri, lang),
         evidence=evidence, passage=provenance.sentence, section=section, roles=roles,
-        site=here, labeller=labeller, alternates=alternates, named_graph=iri in backend.named_graphs(),
+        site=here, labeller=labeller, alternates=alternates, named_graph=named_graph,
     )
 
 

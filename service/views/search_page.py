@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from .. import context, fulltext, i18n, page_cache, search
-from ..describe import term_labels
 from ..labeller import Labeller
 
 bp = Blueprint("search_page", __name__)
@@ -29,6 +28,6 @@ def page() -> str:
     texts = fulltext.in_texts(backend, looked_for)
     abstracts = fulltext.in_abstracts(backend, looked_for)
     labels = [t for hits in texts for t in hits.labels] + [t for a in abstracts for t in a.labels]
-    labeller = Labeller(labels, term_labels(backend, context.ontology_graph()), lang, context.site())
+    labeller = Labeller(labels, context.term_labels(), lang, context.site())
     return render_template("search.html", q=looked_for, names=names, abstracts=abstracts, texts=texts,
                            labeller=labeller)

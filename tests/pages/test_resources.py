@@ -212,3 +212,10 @@ def test_a_named_graph_iri_dereferences(client):
     response = client.get("/graph/metadata", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert "/store?graph=" in response.text
+
+
+def test_only_a_named_graph_s_page_offers_its_graph_for_download(client):
+    assert "/store?graph=" not in client.get(REFORM_PATH, headers={"Accept": "text/html"}).text
+    void_triples = "http://rdfs.org/ns/void#triples"
+    assert void_triples in client.get("/graph/metadata", headers={"Accept": "application/n-triples"}).text
+    assert void_triples not in client.get(REFORM_PATH, headers={"Accept": "application/n-triples"}).text

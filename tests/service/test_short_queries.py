@@ -126,6 +126,16 @@ def test_an_answer_past_short_rows_comes_from_an_engine_with_the_same_bytes(stor
     assert mine[1].count(b'"s":') > 5
 
 
+@pytest.mark.parametrize("graph", ["https://w3id.org/reformkg/graph/metadata", "https://w3id.org/reformkg/graph/none",
+                                   "https://w3id.org/reformkg/report/cq-civil-affairs-2022/reform/1"])
+def test_whether_a_graph_exists_is_answered_in_the_web_process_as_an_engine_answers_it(stores, monkeypatch, graph):
+    here, engines = stores
+    expected = engines.graph_exists(graph)
+    monkeypatch.setattr(here.executor, "value", lambda *a, **k: pytest.fail("an engine was asked"))
+    assert here.graph_exists(graph) is expected
+    assert expected is (graph.endswith("/metadata"))
+
+
 def test_a_short_query_past_max_rows_is_refused_as_an_engine_refuses_it(stores):
     here, engines = stores
     query = PREFIXES + "SELECT ?s ?label WHERE { ?s rdfs:label ?label }"

@@ -119,7 +119,11 @@ class EmbeddedStore(Backend):
         self._write({"op": "delete", "graph": graph})
 
     def graph_exists(self, graph: str | None) -> bool:
-        return self._value({"op": "exists", "graph": graph})
+        """Asked of the web process's copy when it is ready (each resource page asks it), else of an engine."""
+        if graph is None:
+            return True
+        held = self.replica.contains_graph(graph) if self.replica is not None else None
+        return held if held is not None else self._value({"op": "exists", "graph": graph})
 
     def named_graphs(self) -> list[str]:
         return self._value({"op": "graphs"})

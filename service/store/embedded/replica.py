@@ -20,7 +20,7 @@ import logging
 import threading
 from pathlib import Path
 
-from pyoxigraph import Store
+from pyoxigraph import NamedNode, Store
 
 from . import evaluation, snapshots
 from .evaluation import OverBudget
@@ -54,6 +54,12 @@ class Replica:
         except OverBudget:
             return None
         return form, media_type, b"".join(written.parts)
+
+    def contains_graph(self, graph: str) -> bool | None:
+        """Whether the current snapshot holds the named graph (one index lookup, as bounded as a
+        short query), or None when no copy of it is ready."""
+        store = self._store()
+        return None if store is None else store.contains_named_graph(NamedNode(graph))
 
     def _store(self) -> Store | None:
         generation = snapshots.generation(self.data_dir)
