@@ -42,6 +42,16 @@ def command(source: Path | None, work: Path) -> tuple[list[str], dict[str, str]]
     return [sys.executable, "-m", "reformkg.service"], {**env, "PYTHONPATH": str(packages.parent)}
 
 
+def baselines(sources: list[Path], work: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """"baseline <commit>" → how to run each checkout's `reformkg` (command)."""
+    systems = {}
+    for source in sources:
+        commit = subprocess.run(["git", "-C", str(source), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip() or source.name
+        systems[f"baseline {commit}"] = command(source, work / commit)
+    return systems
+
+
 def one_build(cmd: list[str], env: dict[str, str], data_dir: Path) -> dict:
     shutil.rmtree(data_dir, ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -70,11 +80,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--note", default="")
     args = parser.parse_args()
-    systems: dict[str, tuple[list[str], dict[str, str]]] = {"reformkg": command(None, args.work / "head")}
-    for source in args.baseline:
-        commit = subprocess.run(["git", "-C", str(source), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True).stdout.strip() or source.name
-        systems[f"baseline {commit}"] = command(source, args.work / commit)
+    systems = {"reformkg": command(None, args.work / "head"), **baselines(args.baseline, args.work)}
     runs: dict[str, list[dict]] = {name: [] for name in systems}
     load = os.getloadavg()
     for i in range(args.runs):

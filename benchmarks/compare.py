@@ -54,6 +54,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "(= pyoxigraph-memory and pyoxigraph-disk)")
     p.add_argument("--extra-connections", default="1,8",
                    help="connection counts for the single-query runs of reformkg's other surfaces (targets 4, 5)")
+    p.add_argument("--each-query", default="",
+                   help="connection counts at which each query of the mix also runs alone on every HTTP system, "
+                        "systems interleaved (issue 18: each query's p50 ≤ 1.2× Oxigraph's); empty: not run")
     p.add_argument("--request-timeout", type=float, default=30, help="wrk's per-request timeout, seconds")
     p.add_argument("--time-limit", type=float, default=3600, help="hard limit for the whole run, seconds")
     p.add_argument("--ready-timeout", type=float, default=600, help="seconds a server may take to answer")
@@ -69,6 +72,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     args.connections = [int(c) for c in args.connections.split(",")]
     args.extra_connections = [int(c) for c in args.extra_connections.split(",")]
+    args.each_query = [int(c) for c in args.each_query.split(",") if c.strip()]
     names = []
     for name in args.systems.split(","):
         names += ["pyoxigraph-memory", "pyoxigraph-disk"] if name == "pyoxigraph" else [name]
@@ -185,6 +189,7 @@ def measure(args: argparse.Namespace, results: dict, work: Path, running: list) 
         if name in started:
             print(f"lookup only: {name}", flush=True)
             extra(results, "lookup only", name, 1, run_mix(started[name], mix.lookup_only(focus), 1, args, work))
+    each_query(args, results, work, started, queries)
     served = {name: started[name] for name in ("reformkg", "reformkg-baseline") if name in started}
     if "reformkg" in served:
         surfaces(args, results, work, served, focus)
@@ -260,6 +265,17 @@ def interleave(args, results: dict, work: Path, started: dict, queries: list[mix
                     entry = {"system": name, "connections": conns, "rounds": []}
                     results["mix"].append(entry)
                 entry["rounds"].append(run.as_dict())
+
+
+def each_query(args, results: dict, work: Path, started: dict, queries: list[mix.Query]) -> None:
+    """Each query of the mix alone, on every HTTP system in turn, so that one query's cost is not hidden
+    in the mix's average (a fast ASK can make up for a slow GROUP BY there)."""
+    served = {name: system for name, system in started.items() if system.kind != "in-process"}
+    for conns in args.each_query:
+        for q in queries:
+            for name, system in served.items():
+                print(f"{q.name} alone: {name}, {conns} connections", flush=True)
+                extra(results, f"{q.name} alone", name, conns, run_mix(system, [q], conns, args, work))
 
 
 def surfaces(args, results: dict, work: Path, served: dict[str, ReformKG], focus: str) -> None:

@@ -110,7 +110,7 @@ def markdown(results: dict) -> str:
             "wrk run the harness waits until the server is idle again before the next system runs.", "",
             f"![requests/s and p99 by system]({results['plot']})", ""]
 
-    out += ["## Targets (issue 7)", ""]
+    out += ["## Targets (issues 7 and 18)", ""]
     for t in results["targets"]:
         out.append(f"- **{t['target']}** — {t['verdict']}")
     out.append("")
@@ -120,7 +120,7 @@ def markdown(results: dict) -> str:
                 "*lookup only*: the mix's lookup alone (target 2). */api/search*: GET, rotating 养老 and elderly. "
                 "*named query*: GET /api/queries/reform-with-most-indicators, beside the same `.rq` text POSTed to "
                 "/sparql. *resource page*: GET of the looked-up resource's path as text/html, beside the mix's "
-                "CONSTRUCT neighbourhood on /sparql. Probes: "
+                "CONSTRUCT neighbourhood on /sparql. *… alone*: one query of the mix alone (--each-query). Probes: "
                 + "; ".join(f"{k}: {v}" for k, v in results["probes"].items()) + ".", "",
                 "| what | system | connections | requests | req/s | p50 ms | p99 ms | errors |",
                 "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from pyoxigraph import BlankNode, NamedNode, Triple
+from pyoxigraph import BlankNode, NamedNode, QueryBoolean, QueryResultsFormat, RdfFormat, Triple, parse, parse_query_results
 from pyoxigraph import Literal as RdfLiteral
 
 from .. import formats
@@ -56,6 +56,18 @@ class Terms:
     """CONSTRUCT, DESCRIBE."""
     boolean: bool | None = None
     """ASK."""
+
+
+def read_terms(form: str, body: bytes, results: QueryResultsFormat) -> Terms:
+    """An answer read back into terms: N-Triples for CONSTRUCT and DESCRIBE, `results` for SELECT and
+    ASK. Raises SyntaxError when the bytes are not what they claim."""
+    if formats.answer_of(form) == formats.GRAPH:
+        return Terms(form, triples=tuple(q.triple for q in parse(body, format=RdfFormat.N_TRIPLES)))
+    solutions = parse_query_results(body, format=results)
+    if isinstance(solutions, QueryBoolean):
+        return Terms("ASK", boolean=bool(solutions))
+    names = tuple(v.value for v in solutions.variables)
+    return Terms("SELECT", names, tuple({n: s[n] for n in names if s[n] is not None} for s in solutions))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Query answers as pyoxigraph terms, for views that render pages and API answers.
 
-Every backend gives them through `Backend.terms` (through the result cache, where there is one): the
-embedded store's engines send terms, a remote server's answer is read by pyoxigraph, so a page never
-depends on which store is behind it, and never parses bytes.
+Every backend gives them through `Backend.terms` (through the result cache, where there is one): an
+answer written by pyoxigraph (the embedded store's engines) or by a remote server is read back by
+pyoxigraph (store/base.py: read_terms), so a page never depends on which store is behind it.
 """
 from __future__ import annotations
 

@@ -9,19 +9,28 @@ write and the limits, and the engine serialises the answer once.
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from ... import clients
+from ... import clients, formats
+from ...errors import ENGINE_FAILED, EngineFailure
 from ...settings import Settings
-from ..base import Backend, Limit, Payload, Prepared, QueryResponse, Terms
+from ..base import Backend, Limit, Payload, Prepared, QueryResponse, Terms, read_terms
 from . import snapshots
 from .executor import Answer, Executor
 from .replica import Replica
 
 
+log = logging.getLogger(__name__)
+
 LOAD_BYTES_PER_SECOND = 1024 * 1024
+NTRIPLES = "application/n-triples"
+_TERMS_FORMATS = {"SELECT": "text/tab-separated-values", "ASK": "application/sparql-results+json"}
+"""What an engine writes an answer in for pages (`terms`): formats pyoxigraph reads back losslessly,
+TSV faster than SPARQL JSON (which ASK needs); graphs in N-Triples."""
 MARGIN = 0.05
 """A short query is answered in this process only with at least this many seconds of its time left;
 with less, an engine answers it, and its deadline stops it as it would any query."""
@@ -89,14 +98,16 @@ class EmbeddedStore(Backend):
                                               _exceeded("query", timeout), self.settings.buffer_bytes))
 
     def _evaluate(self, query: Prepared) -> Terms:
-        form, variables, answer = self.executor.value(self._job("terms", query), query.timeout.value,
-                                                      _exceeded("query", query.timeout))
-        if form == "ASK":
-            return Terms(form, boolean=answer)
-        if form == "SELECT":
-            return Terms(form, variables, tuple({name: term for name, term in zip(variables, row) if term is not None}
-                                                for row in answer))
-        return Terms(form, triples=tuple(answer))
+        """Answered as any query is, in bytes pyoxigraph writes (TSV, N-Triples, SPARQL JSON for ASK) and
+        reads back here: pickling each term cost the engine and this process more than the query did
+        (0.96 ms for 214 triples, where writing and reading them as N-Triples costs 0.21 ms)."""
+        answer = self._run(replace(query, format=formats.BY_MEDIA[_TERMS_FORMATS.get(query.form, NTRIPLES)]))
+        body = b"".join(answer.body)
+        try:
+            return read_terms(answer.form, body, formats.BY_MEDIA[answer.media_type].syntax)
+        except (SyntaxError, ValueError) as exc:
+            log.error("an engine's %s answer does not parse: %s", answer.media_type, exc)
+            raise EngineFailure(ENGINE_FAILED) from exc
 
     def _apply(self, text: str, base_iri: str | None, timeout: Limit) -> None:
         self._write({"op": "update", "text": text, "base_iri": base_iri}, timeout)

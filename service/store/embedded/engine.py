@@ -9,7 +9,7 @@ runs here (see executor.py). Started as `python -m reformkg.service.store.embedd
                    ("whole", form, media_type, bytes)                       a query's answer that
                                                                              fits in one chunk
                    ("head", form, media_type), ("chunk", bytes)…, ("end",)    a larger answer
-                   ("value", obj)                                            a small answer, or terms
+                   ("value", obj)                                            a small answer
                    ("committed",), ("value", obj)                            a write
                    ("error", ServiceError subclass name, message)            at any point
                    ("unstarted",)                                            the job did not start;
@@ -45,7 +45,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from pyoxigraph import (
-    DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store, parse, serialize,
+    DefaultGraph, NamedNode, RdfFormat, Store, parse, serialize,
 )
 
 from ... import errors, formats
@@ -154,20 +154,6 @@ class QueryEngine:
         for part in answer.parts:
             out.write(part)
         out.end()
-
-    def _terms(self, job: dict, out: _Channel) -> None:
-        """The answer as terms, for pages: (form, variables, rows of terms and None | triples | boolean)."""
-        assert self.store is not None
-        result = evaluation.evaluate(self.store, job)
-        if isinstance(result, QueryBoolean):
-            answer: tuple = ("ASK", (), bool(result))
-        elif isinstance(result, QuerySolutions):
-            rows = (tuple(solution) for solution in result)
-            answer = ("SELECT", tuple(v.value for v in result.variables),
-                      evaluation.guarded(lambda: list(evaluation.limited(rows, job))))
-        else:
-            answer = (job["form"], (), evaluation.guarded(lambda: list(evaluation.limited(result, job))))
-        out.send(("value", answer))
 
     def _dump(self, job: dict, out: _Channel) -> None:
         assert self.store is not None

@@ -43,7 +43,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from pyoxigraph import (
-    NamedNode, Quad, QueryBoolean, QueryResultsFormat, RdfFormat, parse, parse_query_results, serialize,
+    NamedNode, Quad, QueryResultsFormat, RdfFormat, parse, parse_query_results, serialize,
 )
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
@@ -54,7 +54,7 @@ from ...errors import (
 )
 from ...settings import Settings
 from ...sparql.text import SparqlText
-from ..base import Backend, Limit, Payload, Prepared, QueryResponse, Terms, too_many_bytes
+from ..base import Backend, Limit, Payload, Prepared, QueryResponse, Terms, read_terms, too_many_bytes
 from .answers import (
     CHUNK_BYTES, Spooled, buffered, checked, dropped, error_message, media_type_of, ntriples, reason,
 )
@@ -311,13 +311,7 @@ class RemoteStore(Backend):
         asked = "application/n-triples" if graph else "application/sparql-results+json"
         body = b"".join(self._fetch(query, asked))
         try:
-            if graph:
-                return Terms(query.form, triples=tuple(parse(body, format=RdfFormat.N_TRIPLES)))
-            results = parse_query_results(body, format=QueryResultsFormat.JSON)
-            if isinstance(results, QueryBoolean):
-                return Terms("ASK", boolean=bool(results))
-            names = tuple(v.value for v in results.variables)
-            return Terms("SELECT", names, tuple({n: s[n] for n in names if s[n] is not None} for s in results))
+            return read_terms(query.form, body, QueryResultsFormat.JSON)
         except SyntaxError as exc:
             raise UpstreamError(f"the SPARQL server at {self.where} sent a malformed {asked} answer: {exc}") from exc
 
