@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode
 
@@ -52,12 +53,42 @@ def values_block(substitutions: Mapping[str, str]) -> str:
 def bind(query: str, substitutions: Mapping[str, str], scanned: SparqlText | None = None) -> str:
     """The query with the substitutions bound by a VALUES block at the start of its WHERE group, and of
     every group inside it that names one of the variables. `scanned` is the query read already (its
-    tokens are all this needs: the text is not read again)."""
+    tokens are all this needs: the text is not read again, and where the blocks go is worked out once
+    per text and set of names, SparqlText.kept)."""
     if not substitutions:
         return query
     block = values_block(substitutions)
-    tokens = (scanned or SparqlText(query)).tokens
-    nested = _nested(tokens, set(substitutions))
+    scanned = scanned or SparqlText(query)
+    names = frozenset(substitutions)
+    return scanned.kept(("bind", names), lambda: _plan(scanned.tokens, names)).apply(query, block)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Where a query's VALUES blocks go: `positions` to insert it at; or, for `CONSTRUCT WHERE { P }`
+    (`pattern` = the offsets of P, `start` where WHERE is), the query rewritten around it; or, for a
+    DESCRIBE with no WHERE clause, a WHERE group of its own at `start`."""
+
+    kind: str
+    positions: tuple[int, ...] = ()
+    start: int | None = 0
+    """None: the end of the query."""
+    pattern: tuple[int, int] = (0, 0)
+
+    def apply(self, query: str, block: str) -> str:
+        if self.kind == "insert":
+            return _insert(query, list(self.positions), f" {block} ")
+        if self.kind == "construct-where":
+            # `CONSTRUCT WHERE { P }` allows only triples in P: `CONSTRUCT { P } WHERE { VALUES … P }`.
+            opening, closing = self.pattern
+            pattern = query[opening + 1:closing]
+            return f"{query[:self.start]}{{{pattern}}} WHERE {{ {block} {pattern}}}{query[closing + 1:]}"
+        start = len(query) if self.start is None else self.start
+        return f"{query[:start]} WHERE {{ {block} }} {query[start:]}"
+
+
+def _plan(tokens: list[Token], names: frozenset[str]) -> _Plan:
+    nested = _nested(tokens, set(names))
     top = [t for t in tokens if t.depth == 0]
     form_at = next((i for i, t in enumerate(top) if t.kind == "name" and t.text.upper() in
                     ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")), None)
@@ -66,17 +97,17 @@ def bind(query: str, substitutions: Mapping[str, str], scanned: SparqlText | Non
     rest = top[form_at + 1:]
     if top[form_at].is_("CONSTRUCT"):
         if rest and rest[0].is_("WHERE"):
-            return _construct_where(query, rest, block)  # its pattern is triples alone: nothing nested
+            return _construct_where(rest)  # its pattern is triples alone: nothing nested
         rest = _after_group(rest)
     # The top-level WHERE group opens before every group inside it: all the blocks go in at once.
     for token in rest:
         if token.kind == "name" and token.text.upper() in _MODIFIERS:
             break  # a query pattern is never after its solution modifiers: DESCRIBE without WHERE
         if token.kind == "open" and token.text == "{":
-            return _insert(query, [token.start + 1, *nested], f" {block} ")
+            return _Plan("insert", positions=(token.start + 1, *nested))
     # DESCRIBE <…> with no WHERE clause (and so no group): give it one, before any solution modifier.
-    position = next((t.start for t in rest if t.kind == "name" and t.text.upper() in _MODIFIERS), len(query))
-    return f"{query[:position]} WHERE {{ {block} }} {query[position:]}"
+    position = next((t.start for t in rest if t.kind == "name" and t.text.upper() in _MODIFIERS), None)
+    return _Plan("describe", start=position)
 
 
 def _insert(query: str, positions: list[int], text: str) -> str:
@@ -130,11 +161,9 @@ def _after_group(tokens: list[Token]) -> list[Token]:
     return []
 
 
-def _construct_where(query: str, rest: list[Token], block: str) -> str:
-    """`CONSTRUCT WHERE { P }` allows only triples in P, so write it as `CONSTRUCT { P } WHERE { VALUES … P }`."""
+def _construct_where(rest: list[Token]) -> _Plan:
     opening = next((t for t in rest if t.kind == "open" and t.text == "{"), None)
     closing = next((t for t in rest if t.kind == "close" and t.text == "}"), None)
     if opening is None or closing is None:
         raise BadRequest("CONSTRUCT WHERE without a group")
-    pattern = query[opening.start + 1:closing.start]
-    return f"{query[:rest[0].start]}{{{pattern}}} WHERE {{ {block} {pattern}}}{query[closing.start + 1:]}"
+    return _Plan("construct-where", start=rest[0].start, pattern=(opening.start, closing.start))

@@ -20,9 +20,10 @@ Two traps shape how SERVICE and LOAD are found, both checked against pyoxigraph 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import Any, TypeVar
 
 from pyoxigraph import NamedNode, Store
 
@@ -100,6 +101,9 @@ def _read_kept(text: str) -> SparqlText:
     return SparqlText(text)
 
 
+_T = TypeVar("_T")
+
+
 class SparqlText:
     """A text's tokens, read once; nothing changes them after (`read` shares one between requests)."""
 
@@ -107,8 +111,20 @@ class SparqlText:
         self.text = text
         self.tokens = _tokenize(text)
         self._readings: list[list[Token]] | None = None
+        self._kept: dict[Hashable, Any] = {}
 
-    @property
+    def kept(self, key: Hashable, make: Callable[[], _T]) -> _T:
+        """What `make` reads from the tokens, read once per text: a kept text (`read`) serves every
+        request that sends it, and its form, prefixes, nesting or where parameters go are the same each
+        time. Read afresh for each, they cost a page's dozen queries about a millisecond. Callers
+        must not change what this returns (it is shared); two threads may both make it, to one value."""
+        try:
+            return self._kept[key]
+        except KeyError:
+            value = self._kept[key] = make()
+            return value
+
+    @cached_property
     def depth(self) -> int:
         """The deepest nesting in the text: brackets ({, (, [) and chains of unary operators, since
         `!!!…true` nests the parser's recursion just as brackets do (300,000 of them overflow even an
@@ -125,10 +141,13 @@ class SparqlText:
     def declares_dataset(self, update: bool) -> bool:
         """Whether the text names its own dataset: FROM in a query, USING or WITH in an update."""
         keywords = ("USING", "WITH") if update else ("FROM",)
-        return any(t.starts(k) for t in self.tokens for k in keywords)
+        return self.kept(("dataset", update), lambda: any(t.starts(k) for t in self.tokens for k in keywords))
 
     def form(self) -> str | None:
         """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of them in the text is the query's form."""
+        return self.kept("form", self._form)
+
+    def _form(self) -> str | None:
         for token in self.tokens:
             for form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
                 if token.is_(form):
@@ -137,11 +156,14 @@ class SparqlText:
 
     def prefixes(self) -> dict[str, str]:
         """The declared prefixes a Turtle writer can use (absolute IRIs), the last declaration winning."""
-        return {name: iris[-1] for name, iris in self._declared().items()
-                if _absolute(iris[-1]) and _PREFIX_NAME.fullmatch(name)}
+        return dict(self.kept("prefixes", lambda: {name: iris[-1] for name, iris in self._declared().items()
+                                                   if _absolute(iris[-1]) and _PREFIX_NAME.fullmatch(name)}))
 
     def remote_targets(self, keywords: Sequence[str]) -> list[Remote]:
         """Every IRI the keywords (SERVICE, LOAD) could make the engine fetch, read every way it parses."""
+        return list(self.kept(("remote", tuple(keywords)), lambda: self._remote_targets(keywords)))
+
+    def _remote_targets(self, keywords: Sequence[str]) -> list[Remote]:
         # A keyword token upper-cases to a substring of the upper-cased text, so a text in which no
         # keyword appears that way has none: most queries skip the other readings, the costly part.
         upper = self.text.upper()

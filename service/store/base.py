@@ -174,7 +174,7 @@ class Backend(ABC):
             max_bytes=s.max_result_bytes,
             timeout=Limit.lowered(request.timeout, s.query_timeout, "query_timeout"),
             prefixes=scanned.prefixes() if formats.answer_of(form) == formats.GRAPH else {},
-            short=not request.substitutions and bounded.short(scanned),
+            short=not request.substitutions and scanned.kept("short", lambda: bounded.short(scanned)),
         )
 
     def update(self, text: str, timeout: float, *, base_iri: str | None = None,

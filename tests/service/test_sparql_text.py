@@ -51,3 +51,31 @@ def test_using_graph_uri_with_a_dataset_in_the_update_is_400(text):
 def test_using_graph_uri_with_delete_where_is_400():
     with pytest.raises(BadRequest, match="DELETE WHERE"):
         SparqlText("DELETE WHERE { ?s ?p ?o }").with_using(["http://g/1"], [])
+
+
+def test_where_parameters_go_is_worked_out_once_per_text_and_each_binding_gets_its_own_values(monkeypatch):
+    from reformkg.service.sparql import binding
+
+    worked_out = []
+    nested = binding._nested
+    monkeypatch.setattr(binding, "_nested", lambda *args: worked_out.append(args) or nested(*args))
+    text = "SELECT ?s WHERE { ?s <urn:kept:p> ?o OPTIONAL { ?o <urn:kept:q> ?doc } } ORDER BY ?s"
+    scanned = SparqlText(text)
+    first = binding.bind(text, {"doc": "<urn:kept:a>"}, scanned)
+    second = binding.bind(text, {"doc": '"b"'}, scanned)
+    other = binding.bind(text, {"s": "<urn:kept:s>"}, scanned)  # other names: worked out for them
+    assert len(worked_out) == 2
+    assert first == binding.bind(text, {"doc": "<urn:kept:a>"}, SparqlText(text))  # as if read afresh
+    assert first.count("VALUES (?doc) { (<urn:kept:a>) }") == 2  # the WHERE group and the OPTIONAL naming ?doc
+    assert second.count('VALUES (?doc) { ("b") }') == 2 and "urn:kept:a" not in second
+    assert other.count("VALUES (?s)") == 1
+    for bound in (first, second, other):
+        Store().query(bound)  # each parses
+
+
+def test_a_shared_reading_of_a_text_hands_out_copies_of_what_callers_may_change():
+    scanned = SparqlText("PREFIX ex: <http://example.org/> SELECT * { SERVICE <http://x/> { ?s ?p ?o } }")
+    scanned.prefixes()["ex"] = "changed"
+    scanned.remote_targets(("SERVICE",)).clear()
+    assert scanned.prefixes() == {"ex": "http://example.org/"}
+    assert {r.iri for r in scanned.remote_targets(("SERVICE",))} == {"http://x/"}
