@@ -138,6 +138,21 @@ class SparqlText:
                 deepest = max(deepest, token.depth + chain)
         return deepest
 
+    @cached_property
+    def recursion_bound(self) -> int:
+        """At most how deep pyoxigraph's parser and evaluator can recurse on this text, in tokens.
+
+        Where the text reads one way only, a string, an IRI or a comment is one unit, as a bracket is.
+        Where a `<` after an operand could open an IRI or compare (the other readings), what this
+        reading takes for an IRI, a string or a comment could be code in another: every character
+        counts then, as it does in a name with an escape."""
+        tokens = self.tokens
+        declarations = {b.start for a, name, b in zip(tokens, tokens[1:], tokens[2:])
+                        if a.is_("PREFIX") and name.kind == "name" and name.text.endswith(":")}
+        if any(start not in declarations for start, _ in _ambiguous(tokens)):  # `PREFIX p: <…>` is no operand
+            return len(self.text)
+        return sum(len(t.text) if t.kind == "name" and "\\" in t.text else 1 for t in self.tokens)
+
     def declares_dataset(self, update: bool) -> bool:
         """Whether the text names its own dataset: FROM in a query, USING or WITH in an update."""
         keywords = ("USING", "WITH") if update else ("FROM",)

@@ -129,6 +129,9 @@ class Prepared:
     """The query's prefixes, for a graph serialised in Turtle and the like."""
     short: bool = False
     """Whether its work is bounded by the rows it gives (sparql/bounded.py), so that no deadline need stop it."""
+    recursion: int | None = None
+    """At most how deep parsing and evaluating `text` can recurse (SparqlText.recursion_bound), so that
+    an engine knows whether its main thread's stack is enough; None: unknown."""
 
 
 class Backend(ABC):
@@ -161,8 +164,9 @@ class Backend(ABC):
                 raise QuerySyntaxError(error) from None
             raise
         form = form or "SELECT"  # a text with no form does not parse: the store says why
+        text = bind(request.query, request.substitutions, scanned)
         return Prepared(
-            text=bind(request.query, request.substitutions, scanned),
+            text=text,
             original=request.query,
             form=form,  # type: ignore[arg-type]
             format=fmt,
@@ -175,6 +179,8 @@ class Backend(ABC):
             timeout=Limit.lowered(request.timeout, s.query_timeout, "query_timeout"),
             prefixes=scanned.prefixes() if formats.answer_of(form) == formats.GRAPH else {},
             short=not request.substitutions and scanned.kept("short", lambda: bounded.short(scanned)),
+            # The bound VALUES block adds fewer units than characters.
+            recursion=scanned.recursion_bound + len(text) - len(request.query),
         )
 
     def update(self, text: str, timeout: float, *, base_iri: str | None = None,

@@ -79,3 +79,27 @@ def test_a_shared_reading_of_a_text_hands_out_copies_of_what_callers_may_change(
     scanned.remote_targets(("SERVICE",)).clear()
     assert scanned.prefixes() == {"ex": "http://example.org/"}
     assert {r.iri for r in scanned.remote_targets(("SERVICE",))} == {"http://x/"}
+
+
+def test_a_text_that_reads_one_way_recurses_at_most_as_deep_as_it_has_tokens():
+    text = ("# " + "a comment of many words " * 40 + "\n" + "PREFIX ex: <http://example.org/a/long/namespace/iri#>\n" * 5
+            + 'SELECT ?s WHERE { ?s ex:label "a literal that is one unit however long it is" }')
+    scanned = SparqlText(text)
+    assert len(text) > 1000
+    assert scanned.recursion_bound == len(scanned.tokens) < 60
+
+
+def test_a_text_whose_lt_could_open_an_iri_counts_every_character_towards_recursion():
+    # `?o <urn:a>` after an operand: less-than in another reading, in which the comment could be code.
+    text = "SELECT * { ?s ?p ?o FILTER(?o <urn:a> 1) } # " + "(" * 2000
+    assert SparqlText(text).recursion_bound == len(text)
+
+
+def test_an_engine_runs_on_its_main_thread_only_what_recurses_as_little_as_a_short_text():
+    from reformkg.service.store.embedded.engine import INLINE_CHARS, _inline
+
+    long = "x" * (INLINE_CHARS * 3)
+    assert _inline("ASK {}", None)
+    assert _inline(long, INLINE_CHARS - 1)
+    assert not _inline(long, INLINE_CHARS)
+    assert not _inline(long, None)  # not counted: its own thread, with the large stack

@@ -82,6 +82,7 @@ class EmbeddedStore(Backend):
             "max_bytes": query.max_bytes,
             "form": query.form,
             "prefixes": dict(query.prefixes),
+            "recursion": query.recursion,
         }
 
     def _run(self, query: Prepared) -> QueryResponse:

@@ -60,7 +60,7 @@ CHUNK_BYTES = 64 * 1024
 # stack; 8 MB, a main thread's usual stack, overflows at 10,000 UNIONs or 5,000 nested brackets.
 # Only the pages a query touches are resident, and they are returned when its thread ends.
 STACK_BYTES = 256 * 1024 * 1024
-# A query of fewer than INLINE_CHARS characters nests less deep than that, which needs far less than the
+# A query of fewer than INLINE_CHARS characters (or tokens that could recurse: _inline) nests less deep than that, which needs far less than the
 # usual 8 MB main-thread stack (4,000 nested brackets, `!`s or UNIONs run on it): such a query runs on
 # the engine's main thread, not a thread of its own: starting and joining one took three quarters of a
 # small query's round trip to its engine (the mix's ASK: 1.1 ms, 0.25 ms inline, on a busy machine).
@@ -386,7 +386,7 @@ def serve(role: str, data_dir: Path, conn: Connection, offline: bool, replica_by
             return
         out = _Channel(conn, job.get("max_bytes", 0))
         text = job.get("query")
-        if inline and isinstance(engine, QueryEngine) and text is not None and len(text) < INLINE_CHARS:
+        if inline and isinstance(engine, QueryEngine) and text is not None and _inline(text, job.get("recursion")):
             _run_inline(engine, job, out, max_bytes)
             continue
         thread = threading.Thread(target=_run_job, args=(engine, job, out), name=f"job-{job.get('op')}")
@@ -399,6 +399,13 @@ def serve(role: str, data_dir: Path, conn: Connection, offline: bool, replica_by
             conn.send(("unstarted",))
             return
         thread.join()
+
+
+def _inline(text: str, recursion: int | None) -> bool:
+    """Whether the query can run on the main thread: short, or recursing as little as a short one can
+    (the web process counts its tokens, SparqlText.recursion_bound: a named query's comments and
+    prefixes made it long, and a thread of its own cost it a third of its time)."""
+    return len(text) < INLINE_CHARS or recursion is not None and recursion < INLINE_CHARS
 
 
 def _run_inline(engine: QueryEngine, job: dict, out: _Channel, max_bytes: int) -> None:
