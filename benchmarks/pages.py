@@ -33,6 +33,7 @@ PATHS = [
     ("/report/cq-civil-affairs-2022/reform/1", "text/html"),
     ("/place/chongqing", "text/html"),
     ("/report/cq-civil-affairs-2022/reform/1/measure/1", "text/html"),
+    ("/report/cq-civil-affairs-2022/reform/1/measure/1", "text/turtle"),
     ("/api/queries/reform-with-most-indicators", "application/json"),
     ("/api/queries/indicators-by-kind", "application/json"),
 ]
@@ -53,7 +54,7 @@ for path, accept in paths:
         times.append((time.perf_counter() - start) * 1000)
         if response.status_code != 200:
             sys.exit(f"GET {path} answered {response.status_code}")
-    out[path] = statistics.median(times[10:])
+    out[f"{path} {accept}"] = statistics.median(times[10:])
 print(json.dumps(out))
 """
 
@@ -88,7 +89,7 @@ def main() -> None:
                 sys.exit(f"{name}: the probe failed:\n{done.stderr[-3000:]}")
             rounds[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(f"round {i + 1} {name}: " + ", ".join(f"{v:.2f}" for v in rounds[name][-1].values()), flush=True)
-    medians = {name: {path: statistics.median(r[path] for r in runs) for path, _ in PATHS}
+    medians = {name: {f"{path} {accept}": statistics.median(r[f"{path} {accept}"] for r in runs) for path, accept in PATHS}
                for name, runs in rounds.items()}
     results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_at_start": load},
                "command": " ".join(sys.argv), "note": args.note, "p50_ms": medians, "rounds": rounds}
@@ -105,7 +106,7 @@ def main() -> None:
     lines += ["| path | Accept | " + " | ".join(f"{n} p50 ms" for n in names) + " |",
               "| --- | --- | " + " | ".join("---:" for _ in names) + " |"]
     for path, accept in PATHS:
-        lines.append(f"| `{path}` | {accept} | " + " | ".join(f"{medians[n][path]:.2f}" for n in names) + " |")
+        lines.append(f"| `{path}` | {accept} | " + " | ".join(f"{medians[n][f'{path} {accept}']:.2f}" for n in names) + " |")
     (args.results / "pages.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

@@ -109,7 +109,8 @@ def exists(backend: Backend, iri: str) -> bool:
         term = checked_iri(iri)
     except BadRequest:
         return False
-    return ask(backend, EXISTS, {"doc": term})
+    known = backend.mentions(iri)
+    return known if known is not None else ask(backend, EXISTS, {"doc": term})
 
 
 def describe(backend: Backend, iri: str) -> list[Triple]:

@@ -254,6 +254,11 @@ class Backend(ABC):
     @abstractmethod
     def graph_exists(self, graph: str | None) -> bool: ...
 
+    def mentions(self, iri: str) -> bool | None:
+        """Whether some quad has `iri` as its subject, object or graph, where this process can tell
+        without a query (the embedded store's copy); None: ask the store (describe.exists)."""
+        return None
+
     @abstractmethod
     def named_graphs(self) -> list[str]: ...
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from reformkg.service import describe
 from reformkg.service.errors import ResultTooLarge
 from reformkg.service.sparql.bounded import short
 from reformkg.service.sparql.text import SparqlText
@@ -199,3 +200,23 @@ def test_a_snapshot_that_cannot_be_copied_is_answered_by_engines_and_not_copied_
         assert len(tries) == 1 and "could not be copied" in caplog.text
     finally:
         store.close()
+
+
+def _object_only(store: EmbeddedStore) -> str:
+    query = "SELECT ?o WHERE { ?s ?p ?o FILTER(isIRI(?o)) FILTER NOT EXISTS { ?o ?q ?x } } ORDER BY ?o LIMIT 1"
+    return store.terms(QueryRequest(query)).solutions[0]["o"].value
+
+
+@pytest.mark.parametrize("which", ["subject", "object only", "graph only", "nowhere"])
+def test_whether_a_resource_exists_is_answered_in_the_web_process_as_the_exists_query_answers_it(
+        stores, monkeypatch, which):
+    here, engines = stores
+    iri = {"subject": "https://w3id.org/reformkg/report/cq-civil-affairs-2022/reform/1",
+           "object only": _object_only(engines),
+           "graph only": "https://w3id.org/reformkg/graph/metadata",
+           "nowhere": "https://w3id.org/reformkg/none"}[which]
+    expected = describe.exists(engines, iri)  # the EXISTS query, on an engine
+    assert expected is (which != "nowhere")
+    monkeypatch.setattr(here.executor, "value", lambda *a, **k: pytest.fail("an engine was asked"))
+    monkeypatch.setattr(here.executor, "stream", lambda *a, **k: pytest.fail("an engine was asked"))
+    assert describe.exists(here, iri) is expected

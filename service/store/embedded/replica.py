@@ -61,6 +61,16 @@ class Replica:
         store = self._store()
         return None if store is None else store.contains_named_graph(NamedNode(graph))
 
+    def mentions(self, iri: str) -> bool | None:
+        """Whether the current snapshot has a quad with the IRI as subject, object or graph (three index
+        lookups, each stopping at its first match), or None when no copy of it is ready."""
+        store = self._store()
+        if store is None:
+            return None
+        node = NamedNode(iri)
+        patterns = ((node, None, None, None), (None, None, node, None), (None, None, None, node))
+        return any(next(store.quads_for_pattern(*pattern), None) is not None for pattern in patterns)
+
     def _store(self) -> Store | None:
         generation = snapshots.generation(self.data_dir)
         current = self._current
