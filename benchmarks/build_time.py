@@ -42,6 +42,16 @@ def command(source: Path | None, work: Path) -> tuple[list[str], dict[str, str]]
     return [sys.executable, "-m", "reformkg.service"], {**env, "PYTHONPATH": str(packages.parent)}
 
 
+def tree_arguments(parser: argparse.ArgumentParser, work: str) -> None:
+    """--baseline, --work, --results and --note: what every benchmark that times this tree beside
+    earlier checkouts takes."""
+    parser.add_argument("--baseline", type=Path, action="append", default=[],
+                        help="a checkout of an earlier commit to time beside this install (repeatable)")
+    parser.add_argument("--work", type=Path, default=Path(work))
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--note", default="")
+
+
 def baselines(sources: list[Path], work: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
     """"baseline <commit>" → how to run each checkout's `reformkg` (command)."""
     systems = {}
@@ -74,11 +84,7 @@ def summary(runs: list[dict]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--baseline", type=Path, action="append", default=[],
-                        help="a checkout of an earlier commit to time beside this install (repeatable)")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/reformkg-build-time"))
-    parser.add_argument("--results", type=Path, default=RESULTS)
-    parser.add_argument("--note", default="")
+    tree_arguments(parser, "/tmp/reformkg-build-time")
     args = parser.parse_args()
     systems = {"reformkg": command(None, args.work / "head"), **baselines(args.baseline, args.work)}
     runs: dict[str, list[dict]] = {name: [] for name in systems}

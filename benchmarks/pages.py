@@ -22,12 +22,9 @@ import shutil
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 
-from build_time import baselines, command
+from build_time import baselines, command, tree_arguments
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
 
 PATHS = [
     ("/report/cq-civil-affairs-2022/reform/1", "text/html"),
@@ -63,11 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=150, help="GETs of each path per round and system")
-    parser.add_argument("--baseline", type=Path, action="append", default=[],
-                        help="a checkout of an earlier commit to time beside this install (repeatable)")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/reformkg-pages"))
-    parser.add_argument("--results", type=Path, default=RESULTS)
-    parser.add_argument("--note", default="")
+    tree_arguments(parser, "/tmp/reformkg-pages")
     args = parser.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     built = args.work / "built"

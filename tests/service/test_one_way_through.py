@@ -125,3 +125,23 @@ def test_the_answer_is_byte_for_byte_what_pyoxigraph_writes(counted, sample_dir,
     expected = result.serialize(format=syntax) if media in formats.media_types(formats.RESULTS) else serialize(
         result, format=syntax)
     assert response.data == expected
+
+
+def test_a_long_but_shallow_query_runs_on_the_engine_s_main_thread_and_a_deep_one_on_a_thread_of_its_own(
+        counted, monkeypatch):
+    """A named query's comments and prefixes make it long, not deep (SparqlText.recursion_bound): the
+    engine runs it where it runs a short one; nesting past what the main thread's stack holds still gets
+    the large stack of a thread of its own."""
+    client, _ = counted
+    inline = []
+    run_inline = engine._run_inline
+    monkeypatch.setattr(engine, "_run_inline", lambda *args: inline.append(args[1]["query"]) or run_inline(*args))
+    long = ("# " + "a comment that makes the text long " * 40 + "\nPREFIX ex: <http://example.org/>\n"
+            "SELECT ?s ?o WHERE { ?s ex:value ?o } ORDER BY ?s LIMIT 3")
+    deep = "SELECT ?x WHERE { BIND(" + "+".join(["1"] * 600) + " AS ?x) }"  # 1,200 tokens
+    assert len(long) > engine.INLINE_CHARS and len(deep) > engine.INLINE_CHARS
+    for text in (long, deep):
+        response = client.post("/sparql", data=text, headers={"Content-Type": "application/sparql-query",
+                                                             "Accept": "application/sparql-results+json"})
+        assert response.status_code == 200
+    assert inline == [long]

@@ -60,10 +60,11 @@ CHUNK_BYTES = 64 * 1024
 # stack; 8 MB, a main thread's usual stack, overflows at 10,000 UNIONs or 5,000 nested brackets.
 # Only the pages a query touches are resident, and they are returned when its thread ends.
 STACK_BYTES = 256 * 1024 * 1024
-# A query of fewer than INLINE_CHARS characters (or tokens that could recurse: _inline) nests less deep than that, which needs far less than the
-# usual 8 MB main-thread stack (4,000 nested brackets, `!`s or UNIONs run on it): such a query runs on
-# the engine's main thread, not a thread of its own: starting and joining one took three quarters of a
-# small query's round trip to its engine (the mix's ASK: 1.1 ms, 0.25 ms inline, on a busy machine).
+# A query of fewer than INLINE_CHARS characters (or tokens that could recurse: _inline) nests less deep
+# than that, which needs far less than the usual 8 MB main-thread stack (4,000 nested brackets, `!`s or
+# UNIONs run on it): such a query runs on the engine's main thread, not a thread of its own: starting
+# and joining one took three quarters of a small query's round trip to its engine (the mix's ASK:
+# 1.1 ms, 0.25 ms inline, on a busy machine).
 INLINE_CHARS = 1000
 INLINE_STACK_BYTES = 8 * 1024 * 1024
 
