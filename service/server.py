@@ -20,6 +20,8 @@ stalled clients from starving the others (issue 15; benchmarks/results/slow_clie
   answers it too if it comes whole: a client sending one request after another (a script, a query
   editor, a benchmark) pays no hand-over between the poller and a thread; part of a request goes to the
   waiting room, as it would from the poller.
+- a worker holding more connections than another leaves new ones to it for a moment (spread.py), so
+  that a few kept-alive clients do not all end up on one worker, and so on one core.
 
 Each instance is on its own: gunicorn's control socket, one path in the home directory shared by every
 instance (stopping one removed another's), is off. A stopping worker drops the connections still in
@@ -44,7 +46,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from . import arrival, clients
+from . import arrival, clients, spread
 from .app import create_app
 from .bodies import REQUEST_READ
 from .settings import Settings
@@ -66,14 +68,20 @@ LINGER_REQUESTS = 100
 class _Gunicorn(BaseApplication):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # Made before the workers are forked, so that they share it; room for a reload's new workers
+        # beside the old ones.
+        self.spread = spread.Spread(2 * self._workers())
         super().__init__()
+
+    def _workers(self) -> int:
+        return self.settings.workers or os.cpu_count() or 1
 
     def load_config(self) -> None:
         s = self.settings
         self.cfg.set("bind", f"{s.host}:{s.port}")
         # One worker per core by default: the GIL holds one worker to one core, and most of a cached
         # answer's cost is Flask and gunicorn (benchmarks/results/compare-reform.md).
-        self.cfg.set("workers", s.workers or os.cpu_count() or 1)
+        self.cfg.set("workers", self._workers())
         self.cfg.set("threads", s.threads)
         self.cfg.set("worker_class", f"{__name__}.BoundedThreadWorker")
         # gthread workers heartbeat from their main loop, so this bounds a stuck worker, not a query.
@@ -84,6 +92,10 @@ class _Gunicorn(BaseApplication):
         self.cfg.set("accesslog", None)  # the app writes its own structured access log
         self.cfg.set("errorlog", "-")
         self.cfg.set("loglevel", s.log_level.lower())
+        self.cfg.set("child_exit", self._child_exit)
+
+    def _child_exit(self, arbiter, worker) -> None:
+        self.spread.release(worker.pid)
 
     def load(self) -> Flask:
         # Called in each worker after the fork: each has its own query engines.
@@ -159,6 +171,7 @@ class BoundedThreadWorker(ThreadWorker):
         self._queue_lock = threading.Lock()
         self.lingered: dict[TConn, bytes] = {}
         """Part of a next request that a thread read while it lingered (`handle`), for the waiting room."""
+        self.leaving = spread.Leaving(getattr(self.app, "spread", None))
         super().init_process()
 
     def load_wsgi(self) -> None:
@@ -246,11 +259,32 @@ class BoundedThreadWorker(ThreadWorker):
 
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
         # Wake for the first deadline in the waiting room (gthread waits up to a second), at once
-        # when stopping.
+        # when stopping, and when a pause in accepting ends.
         if self.arriving:
             first = next(iter(self.arriving.values())).due if self.alive else 0.0
             timeout = max(0.0, min(timeout, first - time.monotonic()))
+        if not self._accepting and self.leaving.paused():
+            timeout = min(timeout, self.leaving.paused())
         super().wait_for_and_dispatch_events(timeout)
+        self.leaving.publish(self.nr_conns)
+
+    def run(self) -> None:
+        self.leaving.join()
+        super().run()
+
+    def accept(self, listener: socket.socket) -> None:
+        """Take the waiting connection, unless another worker holds fewer (spread.py)."""
+        if self.leaving.leave(self.nr_conns):
+            self.set_accept_enabled(False)
+            return
+        super().accept(listener)
+        self.leaving.publish(self.nr_conns)
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        # gthread's loop turns accepting back on at each round; not before a pause has ended.
+        if enabled and self.leaving.paused():
+            return
+        super().set_accept_enabled(enabled)
 
     def handle(self, conn: TConn):
         with self._queue_lock:
