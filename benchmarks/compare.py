@@ -321,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
                      "system_order": [], "queries": [], "focus": "", "dataset": {"name": args.dataset, "quads": 0,
                                                                                   "graphs": [], "source": ""}}
     results["notes"] += args.note
+    results["reformkg_args"] = args.reformkg_args
 
     def on_alarm(signum, frame):
         raise TimeLimit(f"the run's hard limit of {args.time_limit:.0f} s struck")

@@ -110,7 +110,7 @@ def markdown(results: dict) -> str:
             "wrk run the harness waits until the server is idle again before the next system runs.", "",
             f"![requests/s and p99 by system]({results['plot']})", ""]
 
-    out += ["## Targets (issues 7 and 18)", ""]
+    out += ["## Targets (issues 7, 15 and 18)", ""]
     for t in results["targets"]:
         out.append(f"- **{t['target']}** — {t['verdict']}")
     out.append("")
