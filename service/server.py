@@ -256,6 +256,8 @@ class BoundedThreadWorker(ThreadWorker):
             if self.alive and waiting.due > now:
                 break
             self._drop(conn, self.deadlines.farewell if waiting.data and self.alive else b"")
+        # The loop's last step: what the kept-alive and waiting connections closed just now counts at once.
+        self.leaving.publish(self.nr_conns)
 
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
         # Wake for the first deadline in the waiting room (gthread waits up to a second), at once
