@@ -10,6 +10,8 @@ import threading
 import pytest
 from pyoxigraph import QueryBoolean, QueryResultsFormat, RdfFormat, parse, parse_query_results
 
+from reformkg.service import formats
+from reformkg.service.errors import NotAcceptable
 from reformkg.service.formats import BY_MEDIA
 
 from .conftest import AUTH, KASEI, RUNAWAY, SAMPLE_GRAPH, SAMPLE_SIZE
@@ -80,6 +82,16 @@ def test_ask_is_answered_as_a_boolean(client):
                           headers={"Accept": "application/sparql-results+xml"})
     result = parse_query_results(response.data, format=QueryResultsFormat.XML)
     assert isinstance(result, QueryBoolean) and bool(result)
+
+
+def test_a_kept_negotiation_answers_per_header_and_per_kind_of_answer_and_keeps_no_refusal():
+    accept = "text/turtle, application/sparql-results+xml;q=0.5"
+    assert formats.negotiate(accept, formats.RESULTS).media_type == "application/sparql-results+xml"
+    assert formats.negotiate(accept, formats.GRAPH).media_type == "text/turtle"
+    assert formats.negotiate(accept, formats.RESULTS).media_type == "application/sparql-results+xml"
+    for _ in range(2):
+        with pytest.raises(NotAcceptable):
+            formats.negotiate("image/png", formats.RESULTS)
 
 
 @pytest.mark.parametrize("query, accept", [
