@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,7 +49,7 @@ def one_run(system: ReformKG, surface: str, requests: list[wrk.Request], url: st
 
     def sample() -> None:
         time.sleep(duration / 2)
-        seen.append(split(int(url.split(":")[2].split("/")[0])))
+        seen.append(split(urllib.parse.urlsplit(url).port))
 
     sampler = threading.Thread(target=sample)
     sampler.start()

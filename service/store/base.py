@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from pyoxigraph import BlankNode, NamedNode, QueryBoolean, QueryResultsFormat, RdfFormat, Triple, parse, parse_query_results
+from pyoxigraph import (
+    BlankNode, NamedNode, QueryBoolean, QueryResultsFormat, RdfFormat, Triple, parse, parse_query_results,
+)
 from pyoxigraph import Literal as RdfLiteral
 
 from .. import formats
