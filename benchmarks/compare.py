@@ -9,8 +9,12 @@ pyoxigraph with a thread pool, interleaved: for each connection count, each syst
 times. Writes benchmarks/results/compare-<dataset>.{md,json,png} and stops everything it started, also
 when the hard `--time-limit` strikes or it is interrupted.
 
+The floor-* systems (`compare/floor_app.py`) are the least Python a service can run per request, under
+granian or gunicorn, evaluating on pyoxigraph or passing to a Virtuoso: the targets are judged for them
+too, as bounds on what any Python service can reach here.
+
 Benchmark-only dependencies, not the package's: Debian `wrk` and `virtuoso-opensource`, and
-`pip install oxigraph rdflib-endpoint uvicorn matplotlib`.
+`pip install oxigraph rdflib-endpoint uvicorn granian matplotlib`.
 """
 from __future__ import annotations
 
@@ -29,12 +33,13 @@ from pathlib import Path
 
 from compare import datasets, mix, report, targets, verify, wrk
 from compare.inprocess import InProcess, answer
-from compare.systems import OxigraphServer, RdflibEndpoint, ReformKG, ReformKGOverVirtuoso, Unavailable, Virtuoso, fetch
+from compare.systems import (FLOORS, OxigraphServer, PythonFloor, RdflibEndpoint, ReformKG, ReformKGOverVirtuoso,
+                             Unavailable, Virtuoso, fetch)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
 ORDER = ["reformkg", "reformkg-baseline", "oxigraph", "virtuoso", "reformkg-virtuoso", "reformkg-virtuoso-baseline",
-         "rdflib-endpoint", "pyoxigraph-memory", "pyoxigraph-disk"]
+         *FLOORS, "rdflib-endpoint", "pyoxigraph-memory", "pyoxigraph-disk"]
 
 
 class TimeLimit(Exception):
@@ -51,7 +56,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=2, help="round-robin repetitions per connection count")
     p.add_argument("--systems", default="reformkg,oxigraph,virtuoso,rdflib-endpoint,pyoxigraph",
                    help="any of reformkg, reformkg-virtuoso, oxigraph, virtuoso, rdflib-endpoint, pyoxigraph "
-                        "(= pyoxigraph-memory and pyoxigraph-disk)")
+                        "(= pyoxigraph-memory and pyoxigraph-disk), floor-granian, floor-gunicorn, floor-granian-virtuoso, "
+                        "floor-gunicorn-virtuoso (the least Python per request, embedded or as a proxy, under "
+                        "granian or gunicorn: compare/floor_app.py)")
     p.add_argument("--extra-connections", default="1,8",
                    help="connection counts for the single-query runs of reformkg's other surfaces (targets 4, 5)")
     p.add_argument("--each-query", default="",
@@ -65,6 +72,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="another source tree of reformkg (e.g. `git worktree add /tmp/before HEAD`), served as "
                         "the system reformkg-baseline beside this tree's, on a copy of the same data (and, with "
                         "reformkg-virtuoso, reformkg-virtuoso-baseline over a Virtuoso of its own)")
+    p.add_argument("--floor-threads", type=int, default=None,
+                   help="threads per worker of the floor-granian* systems (default 1; the floor-gunicorn* ones "
+                        "run reformkg's 8)")
     p.add_argument("--note", action="append", default=[],
                    help="a sentence for the results file, e.g. what else the machine was doing (repeatable)")
     p.add_argument("--out", type=Path, default=RESULTS, help="where the .md, .json and .png go")
@@ -104,6 +114,9 @@ def make_system(name: str, work: Path, args: argparse.Namespace):
         return Virtuoso(name, work)
     if name == "rdflib-endpoint":
         return RdflibEndpoint(name, work)
+    if name in FLOORS:
+        return PythonFloor(name, work, "proxy" if name.endswith("virtuoso") else "embedded", name.split("-")[1],
+                           args.floor_threads if "granian" in name else None)
     return InProcess(name, work, on_disk=name == "pyoxigraph-disk")
 
 

@@ -91,7 +91,7 @@ def markdown(results: dict) -> str:
             "systems interleaved round-robin within each connection count, each round starting one system later; "
             "figures are the median over rounds.",
             "Benchmark-only dependencies, not reformkg's: Debian `wrk` and `virtuoso-opensource`; "
-            "`pip install oxigraph rdflib-endpoint uvicorn matplotlib`.", ""]
+            "`pip install oxigraph rdflib-endpoint uvicorn granian matplotlib`.", ""]
     for note in results["notes"]:
         out.append(f"> {note}")
     if results["notes"]:

@@ -508,3 +508,74 @@ class ReformKGOverVirtuoso(ReformKG):
     def settle(self, limit: float) -> float:
         return super().settle(limit) + self.backend.settle(limit)
 
+
+
+FLOORS = ("floor-granian", "floor-gunicorn", "floor-granian-virtuoso", "floor-gunicorn-virtuoso")
+
+
+class PythonFloor(System):
+    """The least Python per request (`floor_app.py`), 2 worker processes: an upper bound for any Python
+    service here. `embedded`: pyoxigraph on a store of its own, evaluated every time; `proxy`: passes each
+    request to a Virtuoso of its own, loaded like the one measured directly. `front`: granian (HTTP in
+    Rust) or gunicorn gthread (reformkg's front). `threads` per worker: the fastest found here under granian
+    is 1 for the embedded app (the GIL serialises the rest) and 1–2 for the proxy (Virtuoso on 2 cores
+    answers fewer queries at once faster); under gunicorn reformkg's 8."""
+
+    def __init__(self, name: str, work: Path, mode: str, front: str, threads: int | None = None) -> None:
+        super().__init__(name, work)
+        self.mode, self.front = mode, front
+        self.threads = threads or (1 if front == "granian" else 8)
+        self.backend = Virtuoso(f"{name}'s virtuoso", work / "virtuoso") if mode == "proxy" else None
+
+    def start(self, data: Data, ready_timeout: float) -> None:
+        env = {**os.environ}
+        if self.backend is not None:
+            self.backend.work.mkdir(parents=True, exist_ok=True)
+            self.backend.start(data, ready_timeout)
+            env["FLOOR_UPSTREAM"] = self.backend.endpoint.url
+            self.load_seconds = self.backend.load_seconds
+            body = FORM
+        else:
+            import pyoxigraph
+
+            location = self.work / "store"
+            shutil.rmtree(location, ignore_errors=True)
+            start = time.perf_counter()
+            store = pyoxigraph.Store(str(location))
+            store.bulk_load(path=str(data.nquads), format=pyoxigraph.RdfFormat.N_QUADS)
+            store.flush()
+            store.optimize()
+            del store
+            self.load_seconds = time.perf_counter() - start
+            env["FLOOR_STORE"] = str(location)
+            body = SPARQL_QUERY
+        port = free_port()
+        here, app = str(Path(__file__).resolve().parent), f"floor_app:{self.mode}"
+        if self.front == "granian":
+            exe = _tool("granian", "pip install granian (a benchmark-only dependency)")
+            command = [exe, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+                       "--blocking-threads", str(self.threads), "--no-ws", "--working-dir", here, app]
+        else:
+            exe = _tool("gunicorn", "reformkg's own dependency")
+            command = [exe, "-k", "gthread", "-w", "2", "--threads", str(self.threads), "-b", f"127.0.0.1:{port}",
+                       "--chdir", here, app]
+        self.version = f"{self.front} {_pip_version(self.front)}, floor_app.{self.mode}"
+        self.process = Process(command, self.work / "serve.log", env=env)
+        self.endpoint = Endpoint(f"http://127.0.0.1:{port}/sparql", body=body)
+        self.notes.append(f"{self.front}, 2 workers × {self.threads} thread(s); " + (
+            "each request forwarded by http.client, kept alive per thread" if self.backend else
+            "Store.read_only per worker, every query evaluated (no cache)"))
+        self.wait_ready(ready_timeout)
+
+    def stop(self) -> None:
+        super().stop()
+        if self.backend is not None:
+            self.backend.stop()
+
+    def rss_bytes(self) -> int | None:
+        own = super().rss_bytes() or 0
+        return own + ((self.backend.rss_bytes() or 0) if self.backend else 0)
+
+    def settle(self, limit: float) -> float:
+        own = super().settle(limit)
+        return own + (self.backend.settle(limit) if self.backend else 0.0)
