@@ -60,7 +60,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "floor-gunicorn-virtuoso (the least Python per request, embedded or as a proxy, under "
                         "granian or gunicorn: compare/floor_app.py)")
     p.add_argument("--extra-connections", default="1,8",
-                   help="connection counts for the single-query runs of reformkg's other surfaces (targets 4, 5)")
+                   help="connection counts for the single-query runs of reformkg's other surfaces (targets 4, 5); "
+                        "0 or empty: not run")
     p.add_argument("--each-query", default="",
                    help="connection counts at which each query of the mix also runs alone on every HTTP system, "
                         "systems interleaved (issue 18: each query's p50 ≤ 1.2× Oxigraph's); empty: not run")
@@ -81,7 +82,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep-work", action="store_true", help="keep the temporary directory (logs, stores)")
     args = p.parse_args(argv)
     args.connections = [int(c) for c in args.connections.split(",")]
-    args.extra_connections = [int(c) for c in args.extra_connections.split(",")]
+    args.extra_connections = [int(c) for c in args.extra_connections.split(",") if c.strip() and int(c) > 0]
     args.each_query = [int(c) for c in args.each_query.split(",") if c.strip()]
     names = []
     for name in args.systems.split(","):
