@@ -116,8 +116,9 @@ def make_system(name: str, work: Path, args: argparse.Namespace):
     if name == "rdflib-endpoint":
         return RdflibEndpoint(name, work)
     if name in FLOORS:
-        return PythonFloor(name, work, "proxy" if name.endswith("virtuoso") else "embedded", name.split("-")[1],
-                           args.floor_threads if "granian" in name else None)
+        front = "granian" if "granian" in name else "gunicorn"
+        return PythonFloor(name, work, "proxy" if name.endswith("virtuoso") else "embedded", front,
+                           args.floor_threads if front == "granian" else None)
     return InProcess(name, work, on_disk=name == "pyoxigraph-disk")
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pyoxigraph import NamedNode, RdfFormat, Store
+from pyoxigraph import NamedNode
 
-from .systems import Data, Unavailable, timed
+from .systems import Data, Unavailable, bulk_loaded, timed
 
 BASE = "https://w3id.org/reformkg/"
 GENERATOR = Path(__file__).resolve().parent.parent / "generate.py"
@@ -33,8 +33,7 @@ def two_million(work: Path, triples: int) -> Data:
 
 
 def describe(nquads: Path, source: str, **kw) -> Data:
-    store = Store()
-    store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
+    store = bulk_loaded(nquads, None)
     graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, NamedNode))
     if not graphs:
         raise Unavailable(f"{nquads} has no named graphs")

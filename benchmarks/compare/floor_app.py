@@ -1,7 +1,7 @@
 """The least Python any SPARQL service can run per request: the floor that issues 15 and 18 are bounded by.
 
-Two WSGI apps for granian (a Rust HTTP server: the request is parsed, and the connection held, outside
-Python), started by `systems.PythonFloor`:
+Two WSGI apps, started by `systems.PythonFloor` under granian (a Rust HTTP server: the request is parsed,
+and the connection held, outside Python) or under gunicorn gthread (reformkg's front):
 
 - `embedded`: reads the body, runs it on a read-only pyoxigraph store (`FLOOR_STORE`) with the union
   default graph, serialises SELECT/ASK as SPARQL JSON results and graphs as Turtle. No routing, no

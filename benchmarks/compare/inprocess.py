@@ -5,7 +5,6 @@ sit beside the servers' (they include Python's thread switching, which a client 
 """
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfForm
 
 from .mix import Query
 from .stats import Run, summarise
-from .systems import Data, Unavailable
+from .systems import Data, Unavailable, bulk_loaded
 
 
 def answer(store: Store, query: Query) -> bytes:
@@ -45,16 +44,7 @@ class InProcess:
         self.version = f"pyoxigraph {pyoxigraph.__version__}"
         start = time.perf_counter()
         try:
-            if self.on_disk:
-                path = self.work / "store"
-                shutil.rmtree(path, ignore_errors=True)
-                self.store = Store(str(path))
-            else:
-                self.store = Store()
-            self.store.bulk_load(path=str(data.nquads), format=RdfFormat.N_QUADS)
-            if self.on_disk:
-                self.store.flush()
-                self.store.optimize()
+            self.store = bulk_loaded(data.nquads, self.work / "store" if self.on_disk else None)
         except (OSError, SyntaxError, ValueError) as exc:
             raise Unavailable(f"{self.name} could not load {data.nquads}: {exc}") from exc
         self.load_seconds = time.perf_counter() - start

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyoxigraph import RdfFormat, Store
+
 SPARQL_QUERY = "application/sparql-query"
 FORM = "application/x-www-form-urlencoded"
 
@@ -509,6 +511,20 @@ class ReformKGOverVirtuoso(ReformKG):
         return super().settle(limit) + self.backend.settle(limit)
 
 
+def bulk_loaded(nquads: Path, location: Path | None) -> Store:
+    """A pyoxigraph Store holding the N-Quads: in memory, or on disk at `location` (made afresh, then
+    flushed and optimised, as a served store would be). Raises what pyoxigraph raises on a bad file."""
+    if location is None:
+        store = Store()
+    else:
+        shutil.rmtree(location, ignore_errors=True)
+        store = Store(str(location))
+    store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
+    if location is not None:
+        store.flush()
+        store.optimize()
+    return store
+
 
 FLOORS = ("floor-granian", "floor-gunicorn", "floor-granian-virtuoso", "floor-gunicorn-virtuoso")
 
@@ -536,16 +552,9 @@ class PythonFloor(System):
             self.load_seconds = self.backend.load_seconds
             body = FORM
         else:
-            import pyoxigraph
-
             location = self.work / "store"
-            shutil.rmtree(location, ignore_errors=True)
             start = time.perf_counter()
-            store = pyoxigraph.Store(str(location))
-            store.bulk_load(path=str(data.nquads), format=pyoxigraph.RdfFormat.N_QUADS)
-            store.flush()
-            store.optimize()
-            del store
+            bulk_loaded(data.nquads, location)  # closed when dropped: each worker opens it read-only
             self.load_seconds = time.perf_counter() - start
             env["FLOOR_STORE"] = str(location)
             body = SPARQL_QUERY

@@ -183,7 +183,7 @@ def _over_virtuoso(results: dict, rows: list[dict], system: str = "reformkg-virt
     ours, theirs = _row(rows, system, 8), _row(rows, "virtuoso", 8)
     name = f"15. over Virtuoso ≥ 0.8× Virtuoso direct's requests/s at 8 connections ({results['dataset']['name']})"
     if not theirs or not theirs["rps"] or not ours:
-        return {"target": name, "verdict": "not measured: it or Virtuoso direct did not run at 8 connections"}
+        return {"target": name, "verdict": f"not measured: {system} or Virtuoso direct did not run at 8 connections"}
     ratio = ours["rps"] / theirs["rps"]
     return {"target": name, "verdict": f"{'met' if ratio >= 0.8 else 'missed'}: {ratio:.2f}×"}
 
